@@ -1,0 +1,84 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { AuthorizationEvent } from '../authz/authorizer';
+
+interface Pending {
+  event: AuthorizationEvent;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Stores authorization events in batches (group commit): calls made while a write is in flight share the next
+ * INSERT. `record` resolves only once the row is committed, so the API can hold the response until then; a
+ * failed batch rejects every caller in it — nothing is dropped silently.
+ */
+export class EvaluationRecorder {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly log: Logger,
+    /** Rows per INSERT. Default 500. */
+    private readonly maxBatch = 500,
+    /** Concurrent INSERTs. Default 2. */
+    private readonly maxInFlight = 2,
+  ) {}
+
+  record(event: AuthorizationEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (this.inFlight < this.maxInFlight) queueMicrotask(() => this.pump());
+    });
+  }
+
+  /** Resolves when every recorded event has been written (used at shutdown). */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      this.write(batch)
+        .then(
+          () => batch.forEach((p) => p.resolve()),
+          (err) => {
+            this.log.error({ err, count: batch.length }, 'storing authorization evaluations failed');
+            batch.forEach((p) => p.reject(err));
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          if (this.queue.length > 0) this.pump();
+          else if (this.inFlight === 0) this.idle.splice(0).forEach((r) => r());
+        });
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const ids: string[] = [];
+    const principals: string[] = [];
+    const actions: string[] = [];
+    const allowed: boolean[] = [];
+    const payloads: string[] = [];
+    const times: string[] = [];
+    for (const { event } of batch) {
+      ids.push(event.id);
+      principals.push(`${event.request.principal.type}::"${event.request.principal.id}"`);
+      actions.push(event.request.action.id);
+      allowed.push(event.allowed);
+      payloads.push(JSON.stringify(event));
+      times.push(event.evaluated_at);
+    }
+    await this.pool.query(
+      `INSERT INTO authorization_evaluations (id, principal, action, allowed, payload, evaluated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::jsonb[], $6::timestamptz[])`,
+      [ids, principals, actions, allowed, payloads, times],
+    );
+  }
+}

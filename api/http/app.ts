@@ -1,0 +1,52 @@
+import express, { type Express } from 'express';
+import type { PrismaClient } from '@prisma/client';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { authorizationEvaluationsRouter } from '../authorization-evaluations/router';
+import { openApiRouter } from '../openapi/router';
+import { buildOpenApiDocument } from '../openapi/document';
+import { webhookIntegrationsRouter } from '../webhook-integrations/router';
+import type { UrlPolicy } from '../webhook-integrations/rules';
+import type { Security } from './endpoint';
+import { requestContext, requireJsonBody, unknownRoute } from './middleware';
+import { errorHandler } from './problem';
+
+export interface AppDeps {
+  log: Logger;
+  pool: Pool;
+  prisma: PrismaClient;
+  security: Security;
+  urlPolicy: UrlPolicy;
+  version: string;
+  /** Whether the database is reachable and fully migrated (for /readyz). */
+  ready: () => Promise<{ ok: boolean; detail: string }>;
+}
+
+/** Builds the HTTP API. Everything it needs is passed in; nothing is read from globals. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // ETags are the resources' versions, set by the handlers.
+  app.set('query parser', 'simple');
+  app.use(requestContext(deps.log));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const state = await deps.ready();
+    res.status(state.ok ? 200 : 503).json({ status: state.ok ? 'ready' : 'not_ready', detail: state.detail });
+  });
+  app.use(openApiRouter(buildOpenApiDocument(deps.urlPolicy, deps.version)));
+
+  const api = express.Router();
+  api.use(requireJsonBody);
+  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], strict: false }));
+  api.use('/webhook-integrations', webhookIntegrationsRouter({ prisma: deps.prisma, security: deps.security, urlPolicy: deps.urlPolicy }));
+  api.use('/authorization-evaluations', authorizationEvaluationsRouter({ pool: deps.pool, security: deps.security }));
+  app.use('/v1', api);
+
+  app.use(unknownRoute);
+  app.use(errorHandler);
+  return app;
+}

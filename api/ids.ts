@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * KSUIDs: 4 bytes of seconds since the KSUID epoch (2014-05-13T16:53:20Z) then 16 random bytes, base62
+ * encoded to 27 characters. They sort by creation time (to the second), which gives lists a stable order.
+ */
+const KSUID_EPOCH_SECONDS = 1_400_000_000;
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const ENCODED_LENGTH = 27;
+
+export function ksuid(now: Date = new Date()): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUInt32BE(Math.floor(now.getTime() / 1000) - KSUID_EPOCH_SECONDS, 0);
+  randomBytes(16).copy(bytes, 4);
+  let n = BigInt('0x' + bytes.toString('hex'));
+  let out = '';
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out.padStart(ENCODED_LENGTH, '0');
+}
+
+export const ID_PREFIXES = {
+  webhookIntegration: 'whk',
+  apiKey: 'key',
+  evaluation: 'eval',
+  event: 'evt',
+  delivery: 'dlv',
+  attempt: 'att',
+  request: 'req',
+  grant: 'gra',
+  user: 'usr',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${ksuid()}`;
+}
+
+const ID_PATTERN = /^[a-z]+_[0-9A-Za-z]{27}$/;
+
+/** Whether `value` looks like an id of the given kind (cheap check before a database lookup). */
+export function isId(kind: IdKind, value: string): boolean {
+  return value.startsWith(ID_PREFIXES[kind] + '_') && ID_PATTERN.test(value);
+}

