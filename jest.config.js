@@ -13,6 +13,8 @@ module.exports = {
       },
     ],
   },
+  // jose is published as ESM only; compile it to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
