@@ -1,0 +1,176 @@
+/**
+ * The `commonfate` provider block: where the API is and how to authenticate. Each setting falls back to an
+ * environment variable so CI pipelines can keep credentials out of configuration files.
+ */
+import { apiKeyTokenSource, oidcTokenSource, type TokenSource } from './client/auth';
+import { ApiClient } from './client/api';
+import { Diagnostics, isUnknown, type BlockSchema, type ObjectValue, type ProviderDefinition } from './protocol';
+import { dataSources, resources } from './registry';
+import { PROVIDER_VERSION } from './version';
+
+export const providerSchema: BlockSchema = {
+  version: 0,
+  description:
+    'The Common Fate provider manages Common Fate resources, such as webhook integrations, through the Common Fate REST API.',
+  attributes: {
+    api_url: {
+      type: 'string',
+      optional: true,
+      description: 'Base URL of the Common Fate API, e.g. `https://commonfate.example.com`. Defaults to the `CF_API_URL` environment variable.',
+    },
+    api_key: {
+      type: 'string',
+      optional: true,
+      sensitive: true,
+      description:
+        'API key sent as a bearer token. Defaults to the `CF_API_KEY` environment variable. Set either this or the three `oidc_*` settings.',
+    },
+    oidc_client_id: {
+      type: 'string',
+      optional: true,
+      description: 'OAuth2 client ID for the client-credentials flow. Defaults to the `CF_OIDC_CLIENT_ID` environment variable.',
+    },
+    oidc_client_secret: {
+      type: 'string',
+      optional: true,
+      sensitive: true,
+      description: 'OAuth2 client secret for the client-credentials flow. Defaults to the `CF_OIDC_CLIENT_SECRET` environment variable.',
+    },
+    oidc_issuer: {
+      type: 'string',
+      optional: true,
+      description:
+        'OIDC issuer URL; the token endpoint is discovered from `<issuer>/.well-known/openid-configuration`. Defaults to the `CF_OIDC_ISSUER` environment variable.',
+    },
+  },
+};
+
+/** Attribute name -> environment variable it falls back to. */
+const ENV = {
+  api_url: 'CF_API_URL',
+  api_key: 'CF_API_KEY',
+  oidc_client_id: 'CF_OIDC_CLIENT_ID',
+  oidc_client_secret: 'CF_OIDC_CLIENT_SECRET',
+  oidc_issuer: 'CF_OIDC_ISSUER',
+} as const satisfies Record<keyof typeof providerSchema.attributes, string>;
+
+type Setting = keyof typeof ENV;
+
+function checkUrl(name: Setting, raw: string, diags: Diagnostics): URL | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    diags.error(
+      `Invalid ${name}`,
+      `${name} (or ${ENV[name]}) must be an http(s) URL such as https://commonfate.example.com.`,
+      [name],
+    );
+    return undefined;
+  }
+  return url;
+}
+
+export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiClient> {
+  /** The configured value, else the environment's; undefined when neither is set. */
+  function setting(config: ObjectValue, name: Setting): string | undefined {
+    const v = config[name];
+    if (typeof v === 'string' && v !== '') return v;
+    const fromEnv = env[ENV[name]];
+    return fromEnv ? fromEnv : undefined;
+  }
+
+  return {
+    schema: providerSchema,
+    resources,
+    dataSources,
+
+    validate(config, diags) {
+      // Only what can be checked without the environment; configure reports missing settings.
+      const apiUrl = config.api_url;
+      if (typeof apiUrl === 'string' && apiUrl !== '') checkUrl('api_url', apiUrl, diags);
+      const issuer = config.oidc_issuer;
+      if (typeof issuer === 'string' && issuer !== '') checkUrl('oidc_issuer', issuer, diags);
+    },
+
+    async configure(config, diags, ctx) {
+      for (const name of Object.keys(ENV) as Setting[]) {
+        if (isUnknown(config[name])) {
+          diags.error(
+            `${name} is not known yet`,
+            `The provider needs ${name} while planning, but it depends on a value known only after apply. Use a literal, a variable or ${ENV[name]}.`,
+            [name],
+          );
+        }
+      }
+      if (diags.hasErrors()) return undefined;
+
+      const rawUrl = setting(config, 'api_url');
+      const baseUrl = rawUrl
+        ? checkUrl('api_url', rawUrl, diags)
+        : void diags.error(
+            'Missing API URL',
+            'Set api_url in the provider "commonfate" block or the CF_API_URL environment variable to the Common Fate API base URL.',
+            ['api_url'],
+          );
+
+      const tokens = resolveCredentials(
+        {
+          apiKey: setting(config, 'api_key'),
+          clientId: setting(config, 'oidc_client_id'),
+          clientSecret: setting(config, 'oidc_client_secret'),
+          issuer: setting(config, 'oidc_issuer'),
+        },
+        diags,
+      );
+      if (!baseUrl || !tokens || diags.hasErrors()) return undefined;
+      return new ApiClient({
+        baseUrl,
+        tokens,
+        signal: ctx.signal,
+        userAgent: `terraform-provider-commonfate/${PROVIDER_VERSION} terraform/${ctx.terraformVersion}`,
+      });
+    },
+  };
+}
+
+function resolveCredentials(
+  s: { apiKey?: string; clientId?: string; clientSecret?: string; issuer?: string },
+  diags: Diagnostics,
+): TokenSource | undefined {
+  const oidcParts = { oidc_client_id: s.clientId, oidc_client_secret: s.clientSecret, oidc_issuer: s.issuer };
+  const oidcGiven = Object.values(oidcParts).some(Boolean);
+  if (s.apiKey && oidcGiven) {
+    diags.error(
+      'Conflicting credentials',
+      'Both an API key (api_key / CF_API_KEY) and OIDC client credentials (oidc_* / CF_OIDC_*) are set. Set only one of them.',
+    );
+    return undefined;
+  }
+  if (s.apiKey) return apiKeyTokenSource(s.apiKey);
+  if (!oidcGiven) {
+    diags.error(
+      'Missing credentials',
+      'Set api_key (or CF_API_KEY), or all of oidc_issuer, oidc_client_id and oidc_client_secret (or CF_OIDC_ISSUER, CF_OIDC_CLIENT_ID, CF_OIDC_CLIENT_SECRET).',
+    );
+    return undefined;
+  }
+  for (const [name, value] of Object.entries(oidcParts)) {
+    if (!value) {
+      diags.error(
+        `Missing ${name}`,
+        `OIDC client credentials need oidc_issuer, oidc_client_id and oidc_client_secret; set ${name} (or ${ENV[name as Setting]}).`,
+        [name],
+      );
+    }
+  }
+  if (diags.hasErrors()) return undefined;
+  if (!s.issuer!.startsWith('https://') && !s.issuer!.startsWith('http://')) {
+    diags.error('Invalid oidc_issuer', 'oidc_issuer (or CF_OIDC_ISSUER) must be an http(s) URL.', ['oidc_issuer']);
+    return undefined;
+  }
+  return oidcTokenSource({ issuer: s.issuer!, clientId: s.clientId!, clientSecret: s.clientSecret! });
+}
