@@ -80,16 +80,19 @@ export async function serve(provider: ProviderDefinition<any>, env: NodeJS.Proce
   const port = (listener.address() as { port: number }).port;
   process.stdout.write(handshakeLine(port, cert?.der));
 
-  const [{ startGrpcServer }, { ProviderServer }] = await Promise.all([import('./grpc'), import('./provider-server')]);
+  // Loaded only now, after the handshake (require keeps the bundle's lazy module initialisation).
+  const { startGrpcServer } = require('./grpc') as typeof import('./grpc');
+  const { ProviderServer } = require('./provider-server') as typeof import('./provider-server');
   const providerServer = new ProviderServer(provider, stderrLogger);
-  sink = startGrpcServer({
+  const grpcSink = startGrpcServer({
     provider: providerServer,
     tls: cert && clientCaPem ? { certPem: cert.certPem, keyPem: cert.keyPem, clientCaPem } : undefined,
     onShutdown: () => {
       listener.close();
-      sink?.close();
+      grpcSink.close();
       process.exit(0);
     },
   });
-  for (const socket of waiting.splice(0)) sink.inject(socket);
+  sink = grpcSink;
+  for (const socket of waiting.splice(0)) grpcSink.inject(socket);
 }
