@@ -1,0 +1,157 @@
+/**
+ * Drives the real `terraform` binary against the provider built by provider/build.ts, installed the way a
+ * user installs it: a filesystem mirror named in a CLI configuration file, then plain `terraform init`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProvider } from '../../provider/build';
+
+export const TERRAFORM = process.env.TERRAFORM_BIN ?? '/usr/local/bin/terraform';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Builds the provider into a fresh mirror for this test file (esbuild takes well under a second). */
+export async function buildMirror(): Promise<string> {
+  const mirror = mkdtempSync(join(tmpdir(), 'cf-tf-mirror-'));
+  await buildProvider(mirror);
+  return mirror;
+}
+
+export function cliConfig(mirror: string): string {
+  return `provider_installation {
+  filesystem_mirror {
+    path    = "${mirror}"
+    include = ["registry.terraform.io/common-fate/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/common-fate/*"]
+  }
+}
+`;
+}
+
+export const PROVIDER_BLOCK = `terraform {
+  required_providers {
+    commonfate = {
+      source  = "common-fate/commonfate"
+      version = "0.1.0"
+    }
+  }
+}
+`;
+
+/** A working directory with its own CLI config, state and environment. */
+export class Workspace {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(mirror: string, env: Record<string, string> = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'cf-tf-ws-'));
+    const cli = join(this.dir, '.terraformrc');
+    writeFileSync(cli, cliConfig(mirror));
+    mkdirSync(join(this.dir, '.tf-data'));
+    const inherited = { ...process.env };
+    // Settings from the developer's shell must not leak into the provider under test.
+    for (const key of Object.keys(inherited)) if (/^(CF_|TF_)/.test(key)) delete inherited[key];
+    this.env = {
+      ...inherited,
+      TF_CLI_CONFIG_FILE: cli,
+      CHECKPOINT_DISABLE: '1',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      ...env,
+    };
+  }
+
+  write(config: string, file = 'main.tf'): void {
+    writeFileSync(join(this.dir, file), PROVIDER_BLOCK + config);
+  }
+
+  read(file: string): string {
+    return readFileSync(join(this.dir, file), 'utf8');
+  }
+
+  exists(file: string): boolean {
+    return existsSync(join(this.dir, file));
+  }
+
+  /** Runs terraform asynchronously (the API under test may live in this same process). */
+  run(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(TERRAFORM, [...args], {
+        cwd: this.dir,
+        env: { ...this.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** Runs and fails the test with terraform's output when the exit code is not the expected one. */
+  async ok(args: string[], expectedCode = 0, env: Record<string, string> = {}): Promise<RunResult> {
+    const result = await this.run([...args, '-no-color'], env);
+    if (result.code !== expectedCode) {
+      throw new Error(
+        `terraform ${args.join(' ')} exited ${result.code}, expected ${expectedCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+      );
+    }
+    return result;
+  }
+
+  init(): Promise<RunResult> {
+    return this.ok(['init', '-input=false']);
+  }
+
+  /** `terraform show -json` of the state, as the resources' attribute values keyed by address. */
+  async stateValues(): Promise<Record<string, Record<string, unknown>>> {
+    const { stdout } = await this.ok(['show', '-json']);
+    const doc = JSON.parse(stdout);
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const r of doc.values?.root_module?.resources ?? []) out[r.address] = r.values;
+    return out;
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Minimal client for checking and changing integrations behind Terraform's back. */
+export function api(baseUrl: string, apiKey: string) {
+  async function call(method: string, path: string, body?: unknown) {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+  return {
+    get: (id: string) => call('GET', `/v1/webhook-integrations/${id}`),
+    patch: (id: string, body: unknown) => call('PATCH', `/v1/webhook-integrations/${id}`, body),
+    delete: (id: string) => call('DELETE', `/v1/webhook-integrations/${id}`),
+    create: (body: unknown) => call('POST', '/v1/webhook-integrations', body),
+    async listAll(): Promise<Array<Record<string, any>>> {
+      const items: Array<Record<string, any>> = [];
+      let token: string | undefined;
+      do {
+        const res = await call('GET', `/v1/webhook-integrations?page_size=100${token ? `&page_token=${token}` : ''}`);
+        items.push(...res.body.items);
+        token = res.body.next_page_token;
+      } while (token);
+      return items;
+    },
+  };
+}
