@@ -1,0 +1,130 @@
+/**
+ * The provider binary as go-plugin sees it: refuses to run by hand, prints one handshake line with an
+ * AutoMTLS certificate, serves gRPC only to the client certificate it was given, ignores SIGINT and exits on
+ * GRPCController/Shutdown.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { createServerCertificate } from '../../provider/protocol/cert';
+import * as M from '../../provider/protocol/messages';
+import { MAGIC_COOKIE_VALUE } from '../../provider/protocol/serve';
+import { decodeMessage, encodeMessage, type MessageDescriptor } from '../../provider/protocol/wire';
+import { binaryPath } from '../../provider/build';
+import { buildMirror } from './harness';
+
+function method(path: string, req: MessageDescriptor, res: MessageDescriptor) {
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (m: any) => Buffer.from(encodeMessage(req, m)),
+    requestDeserialize: (b: Buffer) => decodeMessage(req, b),
+    responseSerialize: (m: any) => Buffer.from(encodeMessage(res, m)),
+    responseDeserialize: (b: Buffer) => decodeMessage(res, b),
+  };
+}
+
+const Client = grpc.makeGenericClientConstructor(
+  {
+    GetProviderSchema: method('/tfplugin6.Provider/GetProviderSchema', M.Empty, M.GetProviderSchemaResponse),
+    Shutdown: method('/plugin.GRPCController/Shutdown', M.Empty, M.Empty),
+  },
+  'Test',
+);
+
+function call(client: grpc.Client, name: string): Promise<any> {
+  return new Promise((resolve, reject) =>
+    (client as any)[name]({}, { deadline: Date.now() + 10_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
+  );
+}
+
+describe('provider process', () => {
+  let binary: string;
+
+  beforeAll(async () => {
+    binary = binaryPath(await buildMirror());
+  });
+
+  function launch(env: Record<string, string>): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
+    const child = spawn(binary, [], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const line = new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) resolve(out);
+      });
+      void exit.then(() => resolve(out));
+    });
+    return { child, line, stderr: () => err, exit };
+  }
+
+  test('refuses to run without the magic cookie and says what it is', async () => {
+    const p = launch({});
+    expect(await p.exit).toBe(1);
+    expect(await p.line).toBe('');
+    expect(p.stderr()).toContain('This binary is a plugin for Terraform');
+  });
+
+  test('handshake, mTLS-only gRPC, SIGINT ignored, Shutdown exits', async () => {
+    const clientCert = createServerCertificate(); // any self-signed cert serves as Terraform's client cert
+    const p = launch({
+      TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
+      PLUGIN_PROTOCOL_VERSIONS: '5,6',
+      PLUGIN_MIN_PORT: '10000',
+      PLUGIN_MAX_PORT: '25000',
+      PLUGIN_CLIENT_CERT: clientCert.certPem,
+    });
+    const line = await p.line;
+    // Exactly one line, nothing before it.
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.trimEnd().split('\n')).toHaveLength(1);
+    const [core, proto, network, address, kind, cert] = line.trimEnd().split('|');
+    expect([core, proto, network, kind]).toEqual(['1', '6', 'tcp', 'grpc']);
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(cert).not.toMatch(/=/); // unpadded base64: Terraform rejects padding
+    const der = Buffer.from(cert, 'base64');
+    const x509 = new X509Certificate(der);
+    expect(x509.subjectAltName).toBe('DNS:localhost');
+    expect(x509.checkHost('localhost')).toBe('localhost');
+    expect(x509.verify(x509.publicKey)).toBe(true);
+
+    const target = address;
+    const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
+    const serverPem = x509.toString();
+
+    // Without the expected client certificate the TLS handshake fails.
+    const stranger = createServerCertificate();
+    const rejected = new Client(target, grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), options);
+    await expect(call(rejected, 'GetProviderSchema')).rejects.toThrow();
+    rejected.close();
+
+    const client = new Client(
+      target,
+      grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem)),
+      options,
+    );
+    const schema = await call(client, 'GetProviderSchema');
+    expect(Object.keys(schema.resource_schemas)).toEqual(['commonfate_webhook_integration']);
+    expect(Object.keys(schema.data_source_schemas)).toEqual(['commonfate_webhook_integration']);
+    const attrs = schema.resource_schemas.commonfate_webhook_integration.block.attributes;
+    const headers = attrs.find((a: any) => a.name === 'headers');
+    expect(headers.nested_type.nesting).toBe(M.NESTING_LIST);
+    expect(headers.nested_type.attributes.find((a: any) => a.name === 'value').sensitive).toBe(true);
+    expect(schema.provider.block.attributes.find((a: any) => a.name === 'api_key').sensitive).toBe(true);
+    expect(schema.server_capabilities.get_provider_schema_optional).toBe(true);
+
+    // Terraform's Ctrl-C reaches the provider's process group; the provider keeps serving.
+    p.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.child.exitCode).toBeNull();
+    await call(client, 'GetProviderSchema');
+
+    await call(client, 'Shutdown');
+    expect(await p.exit).toBe(0);
+    client.close();
+  });
+});
