@@ -11,6 +11,7 @@ import {
   headerListProblems,
   isAuditAction,
   LIMITS,
+  RESERVED_HEADER_NAMES,
   urlProblem,
 } from '../../api/webhook-integrations/rules';
 import type { ApiClient, WebhookIntegration, WebhookIntegrationInput } from '../client/api';
@@ -27,12 +28,17 @@ import {
 
 export const TYPE_NAME = 'commonfate_webhook_integration';
 
+/** "content-type" -> `Content-Type`, listed from the shared rules so the docs follow them. */
+const RESERVED_NAMES = [...RESERVED_HEADER_NAMES.map((n) => n.replace(/(^|-)([a-z])/g, (_, d, c) => d + c.toUpperCase())), 'webhook-*']
+  .map((n) => `\`${n}\``)
+  .join(', ');
+
 /** The {key, value} objects of `headers`; the value is sensitive (it usually carries a credential). */
 export const headerAttributes = (mode: 'config' | 'computed'): Attributes => ({
   key: {
     type: 'string',
     ...(mode === 'config' ? { required: true } : { computed: true }),
-    description: 'HTTP header name, e.g. `Authorization`. Reserved names (`Host`, `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`, `User-Agent`, `webhook-*`) are refused; names are unique ignoring case.',
+    description: `HTTP header name, e.g. \`Authorization\`. Names the delivery worker sets are refused (${RESERVED_NAMES}); names are unique ignoring case.`,
   },
   value: {
     type: 'string',
