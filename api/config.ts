@@ -42,6 +42,10 @@ const ConfigSchema = z.object({
       }
       return parts;
     }),
+  /** Delivery attempts in flight per worker process, all destinations together. Default 256. */
+  CF_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).default(256),
+  /** Delivery attempts in flight to one integration, so a slow destination cannot hold the rest. Default 32. */
+  CF_WEBHOOK_CONCURRENCY_PER_DESTINATION: z.coerce.number().int().min(1).default(32),
   /** OIDC issuers whose access tokens the API accepts, comma-separated (JWKS discovered from each). */
   CF_OIDC_ISSUERS: cidrList.default([]),
   /** Expected `aud` of OIDC access tokens; unset accepts any audience. */

@@ -11,6 +11,14 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { Listener } from './db/listener';
 import { listMigrations, migrate, pendingMigrations } from './db/migrate';
 import { createApp } from './http/app';
+import { DELIVERIES_CHANNEL } from './delivery/fanout';
+import { ServiceMetrics } from './delivery/metrics';
+import { OutboundClient } from './delivery/outbound';
+import { SsrfPolicy, type Resolver } from './delivery/ssrf';
+import { DeliveryWorker } from './delivery/worker';
+import { databaseProvisioner, type Provisioner } from './grants/provisioner';
+import { GrantWorker } from './grants/worker';
+import { GRANTS_CHANNEL } from './grants/workflow';
 
 export const VERSION = '0.1.0';
 
@@ -23,8 +31,18 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Parts a caller may replace (tests plug in a failing provisioner or a counting resolver). */
+export interface ServiceParts {
+  /** Puts grants in place in the target system. Default: the built-in one that records assignments. */
+  provisioner?: Provisioner;
+  /** Name resolution for outbound deliveries. Default: the system resolver. */
+  resolver?: Resolver;
+}
+
 /** The composition root: reads nothing global, builds every part from `config` and wires them together. */
-export async function startService(config: Config, log: Logger): Promise<RunningService> {
+export async function startService(config: Config, log: Logger, parts: ServiceParts = {}): Promise<RunningService> {
+  // Fails fast on a bad CF_WEBHOOK_ALLOWED_NETWORKS entry, before anything starts.
+  const ssrfPolicy = new SsrfPolicy(config.CF_WEBHOOK_ALLOWED_NETWORKS);
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -54,8 +72,38 @@ export async function startService(config: Config, log: Logger): Promise<Running
       oidcIssuers: config.CF_OIDC_ISSUERS,
       oidcAudience: config.CF_OIDC_AUDIENCE,
     });
+    const metrics = new ServiceMetrics(db.pool);
+    const outbound = new OutboundClient({
+      policy: ssrfPolicy,
+      timeoutMs: config.CF_WEBHOOK_TIMEOUT_MS,
+      connectionsPerOrigin: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
+      resolver: parts.resolver,
+    });
+    cleanup.unshift(() => outbound.close());
+
     const listener = new Listener(databaseUrl, log.child({ part: 'listener' }));
     listener.on('api_keys_changed', () => authenticator.invalidate()).onReconnect(() => authenticator.invalidate());
+
+    if (config.CF_ROLE !== 'api') {
+      const deliveryWorker = new DeliveryWorker({
+        pool: db.pool,
+        outbound,
+        metrics,
+        log: log.child({ part: 'delivery' }),
+        retrySchedule: config.CF_WEBHOOK_RETRY_SCHEDULE,
+        timeoutMs: config.CF_WEBHOOK_TIMEOUT_MS,
+        concurrency: config.CF_WEBHOOK_CONCURRENCY,
+        perDestination: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
+      });
+      const grantWorker = new GrantWorker(db.pool, parts.provisioner ?? databaseProvisioner, log.child({ part: 'grants' }));
+      // Anything notified while the connection was down is picked up by the wake-up on reconnect.
+      listener.on(DELIVERIES_CHANNEL, () => deliveryWorker.wake()).onReconnect(() => deliveryWorker.wake());
+      listener.on(GRANTS_CHANNEL, () => grantWorker.wake()).onReconnect(() => grantWorker.wake());
+      deliveryWorker.start();
+      grantWorker.start();
+      cleanup.unshift(() => grantWorker.stop(), () => deliveryWorker.stop());
+      log.info({ worker: deliveryWorker.id, role: config.CF_ROLE }, 'delivery worker started');
+    }
     await listener.start();
     cleanup.unshift(() => listener.close());
 
@@ -70,6 +118,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
         security: { authenticator, authorizer: new Authorizer(), recorder },
         urlPolicy: { allowHttp: config.CF_WEBHOOK_ALLOW_HTTP },
         version: VERSION,
+        metrics,
+        outbound,
         ready: async () => {
           try {
             const pending = await pendingMigrations(db.pool);

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { AuthorizationEvent } from '../authz/authorizer';
+import { DELIVERIES_CHANNEL, deliveryIdPrefix, deliveryIdSql } from '../delivery/fanout';
 
 interface Pending {
   event: AuthorizationEvent;
@@ -11,7 +12,9 @@ interface Pending {
 /**
  * Stores authorization events in batches (group commit): calls made while a write is in flight share the next
  * INSERT. `record` resolves only once the row is committed, so the API can hold the response until then; a
- * failed batch rejects every caller in it — nothing is dropped silently.
+ * failed batch rejects every caller in it — nothing is dropped silently. The same statement queues one delivery
+ * per integration with `send_authorization_events` that is not DISABLED (transactional outbox), and wakes the
+ * delivery workers.
  */
 export class EvaluationRecorder {
   private queue: Pending[] = [];
@@ -76,9 +79,19 @@ export class EvaluationRecorder {
       times.push(event.evaluated_at);
     }
     await this.pool.query(
-      `INSERT INTO authorization_evaluations (id, principal, action, allowed, payload, evaluated_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::jsonb[], $6::timestamptz[])`,
-      [ids, principals, actions, allowed, payloads, times],
+      `WITH ev AS (
+         INSERT INTO authorization_evaluations (id, principal, action, allowed, payload, evaluated_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::json[], $6::timestamptz[])
+         RETURNING id
+       ), fan AS (
+         INSERT INTO deliveries (id, integration_id, event_kind, event_id)
+         SELECT ${deliveryIdSql('$7::text', 'row_number() OVER ()')}, w.id, 'AUTHORIZATION', ev.id
+         FROM ev JOIN webhook_integrations w ON w.send_authorization_events AND w.status <> 'DISABLED'
+         RETURNING 1
+       )
+       SELECT CASE WHEN n > 0 THEN pg_notify('${DELIVERIES_CHANNEL}', '') END
+       FROM (SELECT count(*) AS n FROM fan) c`,
+      [ids, principals, actions, allowed, payloads, times, deliveryIdPrefix()],
     );
   }
 }

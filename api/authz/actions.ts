@@ -12,6 +12,11 @@ const integration = (method: string, readOnly: boolean): RpcAction => ({
   readOnly,
 });
 
+const access = (method: string, readOnly: boolean): RpcAction => ({
+  id: `commonfate.access.v1alpha1.AccessService/${method}`,
+  readOnly,
+});
+
 export const ACTIONS = {
   listIntegrations: integration('ListIntegrations', true),
   getIntegration: integration('GetIntegration', true),
@@ -19,4 +24,22 @@ export const ACTIONS = {
   updateIntegration: integration('UpdateIntegration', false),
   deleteIntegration: integration('DeleteIntegration', false),
   getEvaluation: { id: 'commonfate.authz.v1alpha1.EvaluationService/GetEvaluation', readOnly: true },
+  // Delivery visibility and control.
+  listDeliveries: integration('ListWebhookDeliveries', true),
+  getDelivery: integration('GetWebhookDelivery', true),
+  retryDelivery: integration('RetryWebhookDelivery', false),
+  testIntegration: integration('TestWebhookIntegration', false),
+  // Reading the signing secret discloses a credential, so it is not tagged read_only: read-only principals may not.
+  getSigningSecret: integration('GetWebhookSigningSecret', false),
+  rotateSigningSecret: integration('RotateWebhookSigningSecret', false),
+  // The grants workflow (the audit log's source).
+  createAccessRequest: access('BatchEnsure', false),
+  getAccessRequest: access('GetAccessRequest', true),
+  getGrant: access('GetGrant', true),
+  approveGrant: access('ApproveGrant', false),
+  activateGrant: access('ActivateGrant', false),
+  extendGrant: access('ExtendGrant', false),
+  cancelGrant: access('CancelGrant', false),
+  revokeGrant: access('RevokeGrant', false),
+  queryAuditEvents: { id: 'commonfate.audit.v1alpha1.AuditService/QueryAuditLogs', readOnly: true },
 } as const satisfies Record<string, RpcAction>;

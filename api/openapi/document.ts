@@ -7,6 +7,17 @@ import {
   integrationInputSchema,
   integrationPatchSchema,
 } from '../webhook-integrations/schema';
+import { AuditEventsQuerySchema } from '../audit-events/router';
+import {
+  AttemptSchema,
+  DeliveryDetailSchema,
+  DeliveryListQuerySchema,
+  DeliveryListSchema,
+  DeliverySchema,
+  SigningSecretSchema,
+  TestResultSchema,
+} from '../delivery/schema';
+import { AccessRequestInputSchema, AccessRequestSchema, ExtendInputSchema, GrantSchema } from '../grants/schema';
 
 /**
  * OpenAPI 3.1 for the API, built from the very zod schemas that validate requests (OpenAPI 3.1 schemas are
@@ -19,6 +30,16 @@ export function buildOpenApiDocument(policy: UrlPolicy, version: string): Record
   registry.add(integrationPatchSchema(policy), { id: 'WebhookIntegrationPatch' });
   registry.add(IntegrationSchema, { id: 'WebhookIntegration' });
   registry.add(IntegrationListSchema, { id: 'WebhookIntegrationList' });
+  registry.add(DeliverySchema, { id: 'Delivery' });
+  registry.add(DeliveryDetailSchema, { id: 'DeliveryDetail' });
+  registry.add(DeliveryListSchema, { id: 'DeliveryList' });
+  registry.add(AttemptSchema, { id: 'DeliveryAttempt' });
+  registry.add(TestResultSchema, { id: 'TestResult' });
+  registry.add(SigningSecretSchema, { id: 'SigningSecret' });
+  registry.add(AccessRequestInputSchema, { id: 'AccessRequestInput' });
+  registry.add(AccessRequestSchema, { id: 'AccessRequest' });
+  registry.add(GrantSchema, { id: 'Grant' });
+  registry.add(ExtendInputSchema, { id: 'ExtendInput' });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     io: 'input',
@@ -39,6 +60,15 @@ export function buildOpenApiDocument(policy: UrlPolicy, version: string): Record
     schema: { type: 'string' },
   };
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^whk_[0-9A-Za-z]{27}$' } };
+  const deliveryIdParam = { name: 'deliveryId', in: 'path', required: true, schema: { type: 'string', pattern: '^dlv_[0-9A-Za-z]{27}$' } };
+  const grantIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^gra_[0-9A-Za-z]{27}$' } };
+  /** Query parameters from a zod object schema (the one that validates them). */
+  const queryParams = (schema: z.ZodObject) =>
+    Object.entries(schema.shape).map(([name, field]) => {
+      const json = z.toJSONSchema(field as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      delete json.$schema;
+      return { name, in: 'query', required: false, schema: json };
+    });
   const common = {
     '401': problem('Missing or invalid credentials.'),
     '403': problem('The policy denied the call (the denial is stored as an authorization event).'),
@@ -96,6 +126,101 @@ export function buildOpenApiDocument(policy: UrlPolicy, version: string): Record
           operationId: 'deleteWebhookIntegration',
           parameters: [ifMatch],
           responses: { '204': { description: 'Deleted.' }, '404': problem('Not found.'), '412': problem('If-Match did not match.'), ...common },
+        },
+      },
+      '/v1/webhook-integrations/{id}/deliveries': {
+        parameters: [idParam],
+        get: {
+          operationId: 'listWebhookDeliveries',
+          description: 'Deliveries of events to this integration, newest first.',
+          parameters: queryParams(DeliveryListQuerySchema),
+          responses: { '200': { description: 'A page of deliveries.', content: json('DeliveryList') }, '400': problem('Bad query parameters.'), '404': problem('Not found.'), ...common },
+        },
+      },
+      '/v1/webhook-integrations/{id}/deliveries/{deliveryId}': {
+        parameters: [idParam, deliveryIdParam],
+        get: {
+          operationId: 'getWebhookDelivery',
+          responses: { '200': { description: 'The delivery with every attempt.', content: json('DeliveryDetail') }, '404': problem('Not found.'), ...common },
+        },
+      },
+      '/v1/webhook-integrations/{id}/deliveries/{deliveryId}/retry': {
+        parameters: [idParam, deliveryIdParam],
+        post: {
+          operationId: 'retryWebhookDelivery',
+          description: 'Queues the delivery for an attempt now (same webhook-id); its retry budget starts over.',
+          responses: { '202': { description: 'Queued.', content: json('Delivery') }, '404': problem('Not found.'), '409': problem('An attempt is in flight.'), ...common },
+        },
+      },
+      '/v1/webhook-integrations/{id}/test': {
+        parameters: [idParam],
+        post: {
+          operationId: 'testWebhookIntegration',
+          description: 'Sends a signed test event now and returns the attempt. A success makes an UNHEALTHY or DISABLED integration HEALTHY.',
+          responses: { '200': { description: 'The attempt (delivered or not).', content: json('TestResult') }, '404': problem('Not found.'), ...common },
+        },
+      },
+      '/v1/webhook-integrations/{id}/secret': {
+        parameters: [idParam],
+        get: {
+          operationId: 'getWebhookSigningSecret',
+          responses: { '200': { description: 'The signing secret.', content: json('SigningSecret') }, '404': problem('Not found.'), ...common },
+        },
+      },
+      '/v1/webhook-integrations/{id}/secret/rotate': {
+        parameters: [idParam],
+        post: {
+          operationId: 'rotateWebhookSigningSecret',
+          description: 'Replaces the signing secret; the previous one keeps signing beside it (space-separated signatures) for 24 hours.',
+          responses: { '200': { description: 'The new secret.', content: json('SigningSecret') }, '404': problem('Not found.'), ...common },
+        },
+      },
+      '/v1/access-requests': {
+        post: {
+          operationId: 'createAccessRequest',
+          requestBody: { required: true, content: json('AccessRequestInput') },
+          responses: { '201': { description: 'The request and its PENDING grant (grant.requested).', content: json('AccessRequest') }, '400': problem('Invalid fields.'), ...common },
+        },
+      },
+      '/v1/access-requests/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^req_[0-9A-Za-z]{27}$' } }],
+        get: {
+          operationId: 'getAccessRequest',
+          responses: { '200': { description: 'The request and its grant.', content: json('AccessRequest') }, '404': problem('Not found.'), ...common },
+        },
+      },
+      '/v1/grants/{id}': {
+        parameters: [grantIdParam],
+        get: { operationId: 'getGrant', responses: { '200': { description: 'The grant.', content: json('Grant') }, '404': problem('Not found.'), ...common } },
+      },
+      ...Object.fromEntries(
+        (
+          [
+            ['approve', 'PENDING -> APPROVED (grant.approved).'],
+            ['activate', 'APPROVED -> ACTIVE (grant.activated); the worker then provisions (grant.provisioning_attempted, grant.provisioned or grant.provisioning_error).'],
+            ['extend', 'ACTIVE: moves the expiry later (grant.extended).'],
+            ['cancel', 'PENDING or APPROVED -> CLOSED (grant.cancelled).'],
+            ['revoke', 'ACTIVE -> CLOSED (grant.revoked); the worker then deprovisions (grant.deprovisioned or grant.deprovisioning_error).'],
+          ] as const
+        ).map(([command, description]) => [
+          `/v1/grants/{id}/${command}`,
+          {
+            parameters: [grantIdParam],
+            post: {
+              operationId: `${command}Grant`,
+              description,
+              ...(command === 'extend' ? { requestBody: { required: false, content: json('ExtendInput') } } : {}),
+              responses: { '200': { description: 'The grant after the change.', content: json('Grant') }, '404': problem('Not found.'), '409': problem('The grant is not in a state that allows this.'), ...common },
+            },
+          },
+        ]),
+      ),
+      '/v1/audit-events': {
+        get: {
+          operationId: 'listAuditEvents',
+          description: 'The audit log, oldest first, each event exactly as delivered to webhooks.',
+          parameters: queryParams(AuditEventsQuerySchema),
+          responses: { '200': { description: 'A page of audit events ({items, next_page_token}).', content: { 'application/json': { schema: { type: 'object' } } } }, '400': problem('Bad query parameters.'), ...common },
         },
       },
       '/v1/authorization-evaluations/{id}': {

@@ -1,0 +1,69 @@
+import type { Principal } from '../auth/principal';
+import type { CallContext } from '../http/endpoint';
+import type { AuditAction } from '../webhook-integrations/rules';
+
+/** The audit log event, field for field as in the seed (consumers code against this shape). */
+export interface AuditEvent {
+  id: string;
+  targets: Array<{ type: string; id: string }>;
+  action: AuditAction;
+  caller_identity_chain: Array<{ id: { type: string; id: string } }>;
+  actor: { type: string; id: string; name: string; email: string };
+  message: string;
+  context: {
+    request: { client_addr: string; user_agent: string };
+    authz: { eval: string };
+  };
+  /** RFC 3339 with microseconds and a numeric offset. */
+  occurred_at: string;
+  /** Order of events emitted together (one transaction), from 0. */
+  index: number;
+}
+
+/** Who and what caused an event: an API call, or the control plane itself (worker steps). */
+export interface Cause {
+  actor: AuditEvent['actor'];
+  chain: AuditEvent['caller_identity_chain'];
+  clientAddr: string;
+  userAgent: string;
+  /** The evaluation that allowed the causing call; empty when none did (expiry). */
+  evalId: string;
+}
+
+/** The control plane acting on its own (provisioning, expiry); `evalId` is the call that asked for it, if any. */
+export function systemCause(evalId: string): Cause {
+  return {
+    actor: { type: 'CF::Service', id: 'ControlPlane', name: 'Common Fate', email: '' },
+    chain: [{ id: { type: 'CF::Service', id: 'ControlPlane' } }],
+    clientAddr: '',
+    userAgent: '',
+    evalId,
+  };
+}
+
+function clientAddress(raw: string | undefined): string {
+  if (!raw) return '';
+  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice('::ffff:'.length) : raw;
+}
+
+export function principalCause(principal: Principal, req: CallContext['req'], evalId: string): Cause {
+  return {
+    actor: { type: principal.type, id: principal.id, name: principal.name, email: principal.email },
+    chain: principal.identityChain,
+    clientAddr: clientAddress(req.socket.remoteAddress),
+    userAgent: req.get('user-agent') ?? '',
+    evalId,
+  };
+}
+
+/** The cause of an API call's events: its principal, its request and the evaluation that allowed it. */
+export function callCause(ctx: CallContext): Cause {
+  return principalCause(ctx.principal, ctx.req, ctx.evaluation.id);
+}
+
+/** RFC 3339 with microseconds and an explicit +00:00 offset, like the seed's `occurred_at`. */
+export function occurredAt(now = performance.timeOrigin + performance.now()): string {
+  const whole = Math.floor(now);
+  const micros = Math.floor((now - whole) * 1000);
+  return new Date(whole).toISOString().replace(/Z$/, `${String(micros).padStart(3, '0')}+00:00`);
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** zod schemas of the delivery API (validate requests and generate /openapi.json). */
+
+export const DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+
+export const DeliveryListQuerySchema = z.strictObject({
+  status: z
+    .enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` })
+    .optional()
+    .meta({ description: 'Only deliveries in this state.' }),
+  page_size: z.coerce
+    .number({ message: 'must be an integer from 1 to 100' })
+    .int('must be an integer from 1 to 100')
+    .min(1, 'must be an integer from 1 to 100')
+    .max(100, 'must be an integer from 1 to 100')
+    .default(50)
+    .meta({ description: 'Items per page, 1–100. Default 50.' }),
+  page_token: z.string().optional().meta({ description: 'The `next_page_token` of the previous page.' }),
+});
+
+export const AttemptSchema = z.object({
+  id: z.string().meta({ example: 'att_2f0ChzJvrOOqchMhRmJieErz9Bl' }),
+  attempted_at: z.iso.datetime({ offset: true }),
+  status_code: z.number().int().nullable().meta({ description: 'HTTP status of the response; null when none arrived.' }),
+  duration_ms: z.number().int(),
+  response_excerpt: z.string().nullable().meta({ description: 'The first 4 KiB of the response body.' }),
+  error: z.string().nullable().meta({ description: 'Why no response arrived (timeout, refused by the SSRF policy, connection error).' }),
+});
+
+export const DeliverySchema = z.object({
+  id: z.string().meta({ example: 'dlv_2f0ChzJvrOOqchMhRmJieErz9Bl' }),
+  integration_id: z.string(),
+  event_type: z.enum(['audit_log', 'authorization']),
+  event_id: z.string().meta({ description: 'The event id, also sent as `webhook-id` on every attempt.' }),
+  status: z.enum(DELIVERY_STATUSES),
+  attempt_count: z.number().int(),
+  next_attempt_at: z.iso.datetime({ offset: true }).nullable().meta({ description: 'When the next attempt is due (PENDING only).' }),
+  last_status_code: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+  delivered_at: z.iso.datetime({ offset: true }).nullable(),
+});
+
+export const DeliveryDetailSchema = DeliverySchema.extend({ attempts: z.array(AttemptSchema) });
+
+export const DeliveryListSchema = z.object({
+  items: z.array(DeliverySchema),
+  next_page_token: z.string().optional().meta({ description: 'Present when more items follow.' }),
+});
+
+export const TestResultSchema = z.object({
+  event_id: z.string(),
+  delivered: z.boolean().meta({ description: 'Whether the destination answered 2xx.' }),
+  attempt: AttemptSchema,
+});
+
+export const SigningSecretSchema = z.object({
+  secret: z.string().meta({ description: '`whsec_` + base64 of 32 random bytes; verify deliveries with it.' }),
+  previous_secret_expires_at: z.iso
+    .datetime({ offset: true })
+    .nullable()
+    .meta({ description: 'Until then the previous secret also signs every delivery (after a rotation).' }),
+});
+
+export type DeliveryView = z.infer<typeof DeliverySchema>;
+export type AttemptView = z.infer<typeof AttemptSchema>;

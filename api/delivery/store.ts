@@ -1,0 +1,193 @@
+import type { Pool } from 'pg';
+import { withTransaction } from '../db/transaction';
+import { conflict, notFound } from '../http/errors';
+import { newId } from '../ids';
+import { newSigningSecret } from '../webhook-integrations/store';
+import { DELIVERIES_CHANNEL } from './fanout';
+import type { OutboundClient } from './outbound';
+import { deliveryHeaders } from './request';
+import type { AttemptView, DeliveryView } from './schema';
+import { PREVIOUS_SECRET_GRACE_MS } from './signature';
+
+/** Reading and controlling deliveries of one integration (the API side of the queue). */
+
+interface DeliveryRow {
+  id: string;
+  integration_id: string;
+  event_kind: 'AUDIT' | 'AUTHORIZATION';
+  event_id: string;
+  status: DeliveryView['status'];
+  attempts: number;
+  next_attempt_at: Date;
+  lease_expires_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  delivered_at: Date | null;
+}
+
+function deliveryView(row: DeliveryRow): DeliveryView {
+  return {
+    id: row.id,
+    integration_id: row.integration_id,
+    event_type: row.event_kind === 'AUDIT' ? 'audit_log' : 'authorization',
+    event_id: row.event_id,
+    status: row.status,
+    attempt_count: row.attempts,
+    next_attempt_at: row.status === 'PENDING' ? row.next_attempt_at.toISOString() : null,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    delivered_at: row.delivered_at?.toISOString() ?? null,
+  };
+}
+
+function attemptView(row: {
+  id: string;
+  attempted_at: Date;
+  status_code: number | null;
+  duration_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+}): AttemptView {
+  return {
+    id: row.id,
+    attempted_at: row.attempted_at.toISOString(),
+    status_code: row.status_code,
+    duration_ms: row.duration_ms,
+    response_excerpt: row.response_excerpt,
+    error: row.error,
+  };
+}
+
+async function requireIntegration(pool: Pool, id: string): Promise<void> {
+  const { rowCount } = await pool.query('SELECT 1 FROM webhook_integrations WHERE id = $1', [id]);
+  if (!rowCount) throw notFound(`Webhook integration ${id}`);
+}
+
+/** Newest first (ids are KSUIDs); `before` is the last id of the previous page. */
+export async function listDeliveries(
+  pool: Pool,
+  integrationId: string,
+  q: { status?: DeliveryView['status']; size: number; before?: string },
+): Promise<{ rows: DeliveryView[]; more: boolean }> {
+  await requireIntegration(pool, integrationId);
+  const { rows } = await pool.query<DeliveryRow>(
+    `SELECT * FROM deliveries WHERE integration_id = $1 AND ($2::text IS NULL OR status = $2::"DeliveryStatus")
+       AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+    [integrationId, q.status ?? null, q.before ?? null, q.size + 1],
+  );
+  return { rows: rows.slice(0, q.size).map(deliveryView), more: rows.length > q.size };
+}
+
+export async function getDelivery(pool: Pool, integrationId: string, id: string): Promise<DeliveryView & { attempts: AttemptView[] }> {
+  const { rows } = await pool.query<DeliveryRow>('SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2', [id, integrationId]);
+  if (rows.length === 0) throw notFound(`Delivery ${id} of webhook integration ${integrationId}`);
+  const { rows: attempts } = await pool.query(
+    'SELECT id, attempted_at, status_code, duration_ms, response_excerpt, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempted_at, id',
+    [id],
+  );
+  return { ...deliveryView(rows[0]), attempts: attempts.map(attemptView) };
+}
+
+/**
+ * Queues a delivery for an attempt now, whatever its state (a delivered one is sent again, same `webhook-id`).
+ * 409 while an attempt is in flight. The attempt budget starts over.
+ */
+export async function retryDelivery(pool: Pool, integrationId: string, id: string): Promise<DeliveryView> {
+  return withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<DeliveryRow>(
+      'SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2 FOR UPDATE',
+      [id, integrationId],
+    );
+    if (rows.length === 0) throw notFound(`Delivery ${id} of webhook integration ${integrationId}`);
+    if (rows[0].status === 'PENDING' && rows[0].lease_expires_at && rows[0].lease_expires_at > new Date()) {
+      throw conflict(`Delivery ${id} has an attempt in flight; retry it once that attempt has finished.`);
+    }
+    const { rows: updated } = await tx.query<DeliveryRow>(
+      `UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_expires_at = NULL,
+         leased_by = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id],
+    );
+    await tx.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
+    return deliveryView(updated[0]);
+  });
+}
+
+/**
+ * Sends a test event to the integration now (not queued, not retried) and returns the attempt. A success
+ * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries.
+ */
+export async function sendTestEvent(pool: Pool, outbound: OutboundClient, integrationId: string) {
+  const { rows } = await pool.query<{
+    url: string;
+    headers: Array<{ key: string; value: string }>;
+    signing_secret: string;
+    previous_secret: string | null;
+  }>(
+    `SELECT url, headers, signing_secret,
+            CASE WHEN previous_secret_expires_at > now() THEN previous_signing_secret END AS previous_secret
+     FROM webhook_integrations WHERE id = $1`,
+    [integrationId],
+  );
+  if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
+  const w = rows[0];
+  const eventId = newId('event');
+  const body = JSON.stringify({
+    id: eventId,
+    type: 'webhook.test',
+    message: 'A test event: the webhook integration is reachable and verifies signatures.',
+    occurred_at: new Date().toISOString(),
+  });
+  const attemptedAt = new Date();
+  const outcome = await outbound.post(
+    w.url,
+    deliveryHeaders({ url: w.url, headers: w.headers, signingSecret: w.signing_secret, previousSecret: w.previous_secret }, eventId, body),
+    body,
+  );
+  const delivered = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+  if (delivered) {
+    const { rowCount } = await pool.query(
+      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL WHERE id = $1 AND status <> 'HEALTHY'`,
+      [integrationId],
+    );
+    if (rowCount) await pool.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
+  }
+  return {
+    event_id: eventId,
+    delivered,
+    attempt: attemptView({
+      id: newId('attempt'),
+      attempted_at: attemptedAt,
+      status_code: outcome.statusCode,
+      duration_ms: outcome.durationMs,
+      response_excerpt: outcome.responseExcerpt,
+      error: outcome.error,
+    }),
+  };
+}
+
+export async function getSigningSecret(pool: Pool, integrationId: string) {
+  const { rows } = await pool.query<{ signing_secret: string; previous_secret_expires_at: Date | null }>(
+    'SELECT signing_secret, previous_secret_expires_at FROM webhook_integrations WHERE id = $1',
+    [integrationId],
+  );
+  if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
+  const expires = rows[0].previous_secret_expires_at;
+  return { secret: rows[0].signing_secret, previous_secret_expires_at: expires && expires > new Date() ? expires.toISOString() : null };
+}
+
+/** Replaces the signing secret; the old one keeps signing beside it for 24 hours so receivers can switch over. */
+export async function rotateSigningSecret(pool: Pool, integrationId: string) {
+  const { rows } = await pool.query<{ signing_secret: string; previous_secret_expires_at: Date }>(
+    `UPDATE webhook_integrations
+     SET previous_signing_secret = signing_secret, signing_secret = $2,
+         previous_secret_expires_at = now() + $3::int * interval '1 millisecond'
+     WHERE id = $1 RETURNING signing_secret, previous_secret_expires_at`,
+    [integrationId, newSigningSecret(), PREVIOUS_SECRET_GRACE_MS],
+  );
+  if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
+  return { secret: rows[0].signing_secret, previous_secret_expires_at: rows[0].previous_secret_expires_at.toISOString() };
+}

@@ -1,0 +1,186 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { createApiKey } from '../../api/auth/api-keys';
+import { loadConfig } from '../../api/config';
+import { startService, type RunningService, type ServiceParts } from '../../api/service';
+import { createTestDatabase } from '../support/database';
+
+/** A webhook receiver on loopback that verifies every delivery with the `standardwebhooks` package. */
+export interface Received {
+  id: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: Record<string, unknown>;
+  /** Whether the signature verified with the secret known at the time. */
+  verified: boolean;
+  at: number;
+}
+
+export type Behaviour = (r: Received, res: ServerResponse, n: number) => void;
+
+export class Receiver {
+  readonly received: Received[] = [];
+  private server!: Server;
+  private waiters: Array<() => void> = [];
+  secrets: string[] = [];
+  url = '';
+  private count = 0;
+  private readonly sockets = new Set<import('node:net').Socket>();
+
+  constructor(private behaviour: Behaviour = (_r, res) => res.writeHead(204).end()) {}
+
+  async start(host = '127.0.0.1'): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        let verified = false;
+        for (const s of this.secrets) {
+          try {
+            new Webhook(s).verify(body, req.headers as Record<string, string>);
+            verified = true;
+            break;
+          } catch {
+            /* try the next */
+          }
+        }
+        let json: Record<string, unknown> = {};
+        try {
+          json = JSON.parse(body) as Record<string, unknown>;
+        } catch {
+          /* recorded as is */
+        }
+        const r: Received = { id: String(req.headers['webhook-id']), headers: req.headers, body, json, verified, at: Date.now() };
+        this.received.push(r);
+        this.count++;
+        this.behaviour(r, res, this.count);
+        this.waiters.splice(0).forEach((w) => w());
+      });
+    });
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((r) => this.server.listen(0, host, () => r()));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/hook`;
+    return this;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  setBehaviour(b: Behaviour): void {
+    this.behaviour = b;
+  }
+
+  /** Resolves once `predicate` holds over what arrived, or rejects after `timeoutMs`. */
+  async waitFor(predicate: (all: Received[]) => boolean, timeoutMs = 20_000): Promise<Received[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.received)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`receiver: condition not met in ${timeoutMs} ms (${this.received.length} received)`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    return this.received;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+export interface DeliveryTestService {
+  baseUrl: string;
+  apiKey: string;
+  readOnlyApiKey: string;
+  service: RunningService;
+  api: (method: string, path: string, body?: unknown, key?: string) => Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/** The real service in this process on its own database, with delivery settings for tests. */
+export async function startDeliveryService(
+  opts: { env?: Record<string, string>; parts?: ServiceParts; databaseUrl?: string } = {},
+): Promise<DeliveryTestService> {
+  const databaseUrl = opts.databaseUrl ?? (await createTestDatabase());
+  const apiKey = `test-admin-${randomBytes(16).toString('hex')}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CF_BOOTSTRAP_API_KEY: apiKey,
+    CF_WEBHOOK_ALLOW_HTTP: 'true',
+    CF_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+    CF_WEBHOOK_RETRY_SCHEDULE: '0.2,0.4',
+    CF_WEBHOOK_TIMEOUT_MS: '3000',
+    LOG_LEVEL: process.env.CF_TEST_LOG_LEVEL ?? 'silent',
+    ...opts.env,
+  };
+  const service = await startService(loadConfig(env), pino({ level: env.LOG_LEVEL }), opts.parts);
+  const { secret: readOnlyApiKey } = await createApiKey(service.db.pool, { name: 'test-read-only', role: 'read_only' });
+  const baseUrl = service.url!;
+  const api = async (method: string, path: string, body?: unknown, key = apiKey) => {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+  return { baseUrl, apiKey, readOnlyApiKey, service, api, stop: () => service.stop() };
+}
+
+/** Creates an integration pointing at `receiver` and teaches the receiver its signing secret. */
+export async function createIntegration(
+  svc: DeliveryTestService,
+  receiver: Receiver | { url: string; secrets: string[] },
+  fields: Record<string, unknown> = {},
+): Promise<{ id: string; secret: string }> {
+  const created = await svc.api('POST', '/v1/webhook-integrations', {
+    name: 'receiver',
+    url: receiver.url,
+    send_audit_log_events: true,
+    send_authorization_events: false,
+    ...fields,
+  });
+  if (created.status !== 201) throw new Error(`create integration: ${created.status} ${JSON.stringify(created.body)}`);
+  const secret = await svc.api('GET', `/v1/webhook-integrations/${created.body.id}/secret`);
+  receiver.secrets.push(secret.body.secret);
+  return { id: created.body.id, secret: secret.body.secret };
+}
+
+export const entitlement = {
+  target: { type: 'AWS::Account', id: '450666865322' },
+  role: { type: 'AWS::IDC::PermissionSet', id: 'arn:aws:sso:::permissionSet/ssoins-825968feece9a0b6/ps-04543749a2b53328' },
+};
+
+/** Requests access; returns the grant id. */
+export async function requestAccess(svc: DeliveryTestService, duration = 3600): Promise<string> {
+  const res = await svc.api('POST', '/v1/access-requests', { entitlement, justification: 'on call', duration_seconds: duration });
+  if (res.status !== 201) throw new Error(`access request: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.grant.id;
+}
+
+export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what} not met in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
