@@ -16,9 +16,16 @@ export interface RunResult {
   stderr: string;
 }
 
+const mirrors: string[] = [];
+// Registered by every test file that imports the harness: its mirrors go when the file finishes.
+afterAll(() => {
+  for (const dir of mirrors.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Builds the provider into a fresh mirror for this test file (esbuild takes well under a second). */
 export async function buildMirror(): Promise<string> {
   const mirror = mkdtempSync(join(tmpdir(), 'cf-tf-mirror-'));
+  mirrors.push(mirror);
   await buildProvider(mirror);
   return mirror;
 }
