@@ -120,7 +120,7 @@ export class ApiClient {
         throw unreachable(failure, err);
       }
 
-      if (res.status >= 200 && res.status < 300) return res.status === 204 || !res.body ? null : JSON.parse(res.body);
+      if (res.status >= 200 && res.status < 300) return res.status === 204 || !res.body ? null : parseBody(res, failure);
       if (res.status === 404 && notFoundIsNull) return null;
       if (res.status === 401 && !reauthenticated) {
         // An OIDC token may have been revoked or expired early: fetch a fresh one once.
@@ -134,6 +134,21 @@ export class ApiClient {
       }
       throw new DiagnosticError(apiErrorToDiagnostics(new ApiError(res.status, parseProblem(res)), failure));
     }
+  }
+}
+
+/** Parses a success body; the error never quotes the body, which can hold header values. */
+function parseBody(res: HttpResponse, ctx: FailureContext): unknown {
+  try {
+    return JSON.parse(res.body);
+  } catch {
+    throw new DiagnosticError([
+      {
+        severity: 'error',
+        summary: 'Unexpected API response',
+        detail: `${ctx.apiUrl} answered HTTP ${res.status} with a body that is not JSON when trying to ${ctx.operation}. Check that api_url points at the Common Fate API.`,
+      },
+    ]);
   }
 }
 
