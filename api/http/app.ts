@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use(requireJsonBody);
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], strict: false }));
-  api.use('/webhook-integrations', webhookIntegrationsRouter({ prisma: deps.prisma, security: deps.security, urlPolicy: deps.urlPolicy }));
+  api.use('/webhook-integrations', webhookIntegrationsRouter({ prisma: deps.prisma, pool: deps.pool, security: deps.security, urlPolicy: deps.urlPolicy }));
   api.use('/webhook-integrations', deliveriesRouter({ pool: deps.pool, security: deps.security, outbound: deps.outbound }));
   api.use('/access-requests', accessRequestsRouter({ pool: deps.pool, security: deps.security }));
   api.use('/grants', grantsRouter({ pool: deps.pool, security: deps.security }));

@@ -1,5 +1,8 @@
 import express, { Router } from 'express';
-import { absolutePath } from 'swagger-ui-dist';
+import { dirname } from 'node:path';
+
+// Resolve the asset folder without loading swagger-ui-dist's index, which would load the whole UI bundle.
+const ASSETS_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -30,6 +33,6 @@ export function openApiRouter(document: Record<string, unknown>): Router {
   router.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(INIT_SCRIPT);
   });
-  router.use('/docs/assets', express.static(absolutePath(), { index: false, fallthrough: false }));
+  router.use('/docs/assets', express.static(ASSETS_DIR, { index: false, fallthrough: false }));
   return router;
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { PrismaClient } from '@prisma/client';
+import type { Pool } from 'pg';
 import { ACTIONS } from '../authz/actions';
 import { endpoint, type Security } from '../http/endpoint';
 import { notFound, validationError } from '../http/errors';
@@ -12,7 +13,7 @@ import {
   createWebhookIntegration,
   deleteWebhookIntegration,
   etagOf,
-  getWebhookIntegration,
+  readWebhookIntegration,
   listWebhookIntegrations,
   patchWebhookIntegration,
   replaceWebhookIntegration,
@@ -42,7 +43,7 @@ function requireBody(body: unknown): unknown {
   return body;
 }
 
-export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; security: Security; urlPolicy: UrlPolicy }): Router {
+export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; pool: Pool; security: Security; urlPolicy: UrlPolicy }): Router {
   const { prisma, security } = deps;
   const inputSchema = integrationInputSchema(deps.urlPolicy);
   const patchSchema = integrationPatchSchema(deps.urlPolicy);
@@ -79,7 +80,7 @@ export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; security
     .route('/:id')
     .get(
       endpoint(security, ACTIONS.getIntegration, async ({ req }) => {
-        const row = await getWebhookIntegration(prisma, idOf(req.params.id as string));
+        const row = await readWebhookIntegration(deps.pool, idOf(req.params.id as string));
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
       }),
     )
