@@ -130,9 +130,11 @@ export class DeliveryWorker {
         perIntegration.set(job.integrationId, (perIntegration.get(job.integrationId) ?? 0) + 1);
         this.dispatch(job);
       }
-      // A full claim (overall or for one integration) may have left due rows behind: claim again as slots free.
+      // A claim limited by capacity (overall, or for an integration that was full or filled up) may have left
+      // due rows behind: claim again as slots free up.
       this.lastClaimFull =
         jobs.length === limit ||
+        [...busy.values()].some((f) => f === 0) ||
         [...perIntegration].some(([iid, n]) => n >= (busy.get(iid) ?? this.o.perDestination));
       if (jobs.length > 0) this.dirty = true;
       else await this.armDueTimer();
