@@ -8,10 +8,24 @@ const KSUID_EPOCH_SECONDS = 1_400_000_000;
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ENCODED_LENGTH = 27;
 
+// Random bytes are drawn from the CSPRNG in blocks: one call per 256 ids instead of one per id.
+const POOL_SIZE = 16 * 256;
+let pool = Buffer.alloc(0);
+let poolOffset = POOL_SIZE;
+
+function random16(target: Buffer, at: number): void {
+  if (poolOffset >= POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  pool.copy(target, at, poolOffset, poolOffset + 16);
+  poolOffset += 16;
+}
+
 export function ksuid(now: Date = new Date()): string {
   const bytes = Buffer.alloc(20);
   bytes.writeUInt32BE(Math.floor(now.getTime() / 1000) - KSUID_EPOCH_SECONDS, 0);
-  randomBytes(16).copy(bytes, 4);
+  random16(bytes, 4);
   let n = BigInt('0x' + bytes.toString('hex'));
   let out = '';
   while (n > 0n) {
