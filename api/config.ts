@@ -21,7 +21,7 @@ const ConfigSchema = z.object({
   /** Where the embedded database keeps its files. Default `.data/`. */
   CF_DATA_DIR: z.string().default('.data'),
   /** A secret for which an admin API key is ensured at start (automation, fresh instances). */
-  CF_BOOTSTRAP_API_KEY: z.string().min(16, 'CF_BOOTSTRAP_API_KEY must be at least 16 characters').optional(),
+  CF_BOOTSTRAP_API_KEY: z.string().optional(),
   /** Which parts run in this process: the API, the delivery worker, or both. Default all. */
   CF_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   /** Accept plain http:// destination URLs (local development and tests). Default false. */

@@ -59,6 +59,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
   try {
     await migrate(db.pool, log);
     if (config.CF_BOOTSTRAP_API_KEY) {
+      if (config.CF_BOOTSTRAP_API_KEY.length < 16) log.warn('CF_BOOTSTRAP_API_KEY is shorter than 16 characters: use a long random secret outside local development');
       const outcome = await ensureBootstrapKey(db.pool, config.CF_BOOTSTRAP_API_KEY);
       log.info({ outcome }, 'bootstrap API key ensured');
     } else if ((await countActiveApiKeys(db.pool)) === 0) {
