@@ -44,7 +44,11 @@ export function auditEventsRouter(deps: { pool: Pool; security: Security }): Rou
         const q = parseOrThrow(AuditEventsQuerySchema, req.query, 'The query parameters are invalid; see errors.');
         const after = q.page_token ? decodeToken(q.page_token) : '';
         const { rows } = await deps.pool.query<{ id: string; payload: unknown }>(
-          `SELECT id, payload FROM audit_events WHERE id > $1 AND ($2::text IS NULL OR action = $2) ORDER BY id LIMIT $3`,
+          // Ordered by occurrence (microseconds; events of one transaction are in emission order), then id.
+          `SELECT id, payload FROM audit_events
+           WHERE ($1 = '' OR (occurred_at, id) > (SELECT occurred_at, id FROM audit_events WHERE id = $1))
+             AND ($2::text IS NULL OR action = $2)
+           ORDER BY occurred_at, id LIMIT $3`,
           [after, q.action ?? null, q.page_size + 1],
         );
         const page = rows.slice(0, q.page_size);
