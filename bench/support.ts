@@ -11,7 +11,7 @@ export const ROOT = resolve(__dirname, '..');
 /** A database for a benchmark: DATABASE_URL's server if set, else a fresh embedded PostgreSQL 18. */
 export async function benchDatabase(name: string): Promise<{ url: string; stop(): Promise<void> }> {
   let serverUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined;
+  let stop = async (): Promise<void> => undefined;
   if (!serverUrl) {
     const pg = await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'cf-bench-pg-')), pino({ level: 'warn' }));
     serverUrl = pg.url;
