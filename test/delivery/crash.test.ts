@@ -36,10 +36,10 @@ describe('kill -9 mid-delivery', () => {
         headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-    const created = await (
+    const created = (await (
       await call('POST', '/v1/webhook-integrations', { name: 'crash', url: receiver.url, send_audit_log_events: true, send_authorization_events: true })
-    ).json();
-    receiver.secrets.push((await (await call('GET', `/v1/webhook-integrations/${created.id}/secret`)).json()).secret);
+    ).json()) as { id: string };
+    receiver.secrets.push(((await (await call("GET", `/v1/webhook-integrations/${created.id}/secret`)).json()) as { secret: string }).secret);
 
     // A burst: every answered call's evaluation (and each access request's audit event) was committed.
     const expected = new Set<string>();
