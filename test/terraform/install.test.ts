@@ -1,5 +1,5 @@
 /**
- * The two documented ways to install the provider (provider/README-section.md): a filesystem mirror with a
+ * The two documented ways to install the provider (README.md, "Terraform usage"): a filesystem mirror with a
  * plain offline `terraform init` (covered by every other test here), and dev_overrides without init.
  */
 import { writeFileSync } from 'node:fs';
