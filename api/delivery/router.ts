@@ -2,8 +2,9 @@ import { Router } from 'express';
 import type { Pool } from 'pg';
 import { ACTIONS } from '../authz/actions';
 import { endpoint, type Security } from '../http/endpoint';
-import { notFound, validationError } from '../http/errors';
+import { notFound } from '../http/errors';
 import { methodNotAllowed } from '../http/middleware';
+import { decodePageToken, encodePageToken } from '../http/pagination';
 import { parseOrThrow } from '../http/validate';
 import { isId } from '../ids';
 import type { OutboundClient } from './outbound';
@@ -16,16 +17,6 @@ import {
   rotateSigningSecret,
   sendTestEvent,
 } from './store';
-
-function decodeToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { b?: unknown };
-    if (typeof parsed.b === 'string' && isId('delivery', parsed.b)) return parsed.b;
-  } catch {
-    /* fall through */
-  }
-  throw validationError([{ path: 'page_token', message: 'is not a page token this API issued' }]);
-}
 
 /**
  * `/v1/webhook-integrations/{id}/…`: deliveries and their attempts, manual retry, test events and the signing
@@ -49,14 +40,14 @@ export function deliveriesRouter(deps: { pool: Pool; security: Security; outboun
       endpoint(security, ACTIONS.listDeliveries, async ({ req }) => {
         const id = integrationId(req.params.id as string);
         const q = parseOrThrow(DeliveryListQuerySchema, req.query, 'The query parameters are invalid; see errors.');
-        const before = q.page_token ? decodeToken(q.page_token) : undefined;
+        const before = q.page_token ? decodePageToken('delivery', q.page_token) : undefined;
         const { rows, more } = await listDeliveries(pool, id, { status: q.status, size: q.page_size, before });
         const last = rows.at(-1);
         return {
           status: 200,
           body: {
             items: rows,
-            ...(more && last ? { next_page_token: Buffer.from(JSON.stringify({ b: last.id })).toString('base64url') } : {}),
+            ...(more && last ? { next_page_token: encodePageToken('delivery', last.id) } : {}),
           },
         };
       }),

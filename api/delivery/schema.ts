@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQueryFields } from '../http/pagination';
 
 /** zod schemas of the delivery API (validate requests and generate /openapi.json). */
 
@@ -9,14 +10,7 @@ export const DeliveryListQuerySchema = z.strictObject({
     .enum(DELIVERY_STATUSES, { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` })
     .optional()
     .meta({ description: 'Only deliveries in this state.' }),
-  page_size: z.coerce
-    .number({ message: 'must be an integer from 1 to 100' })
-    .int('must be an integer from 1 to 100')
-    .min(1, 'must be an integer from 1 to 100')
-    .max(100, 'must be an integer from 1 to 100')
-    .default(50)
-    .meta({ description: 'Items per page, 1–100. Default 50.' }),
-  page_token: z.string().optional().meta({ description: 'The `next_page_token` of the previous page.' }),
+  ...pageQueryFields,
 });
 
 export const AttemptSchema = z.object({

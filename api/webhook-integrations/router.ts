@@ -5,6 +5,7 @@ import { ACTIONS } from '../authz/actions';
 import { endpoint, type Security } from '../http/endpoint';
 import { notFound, validationError } from '../http/errors';
 import { methodNotAllowed } from '../http/middleware';
+import { decodePageToken, encodePageToken } from '../http/pagination';
 import { parseOrThrow } from '../http/validate';
 import { isId } from '../ids';
 import type { UrlPolicy } from './rules';
@@ -21,20 +22,6 @@ import {
 } from './store';
 
 export const BASE_PATH = '/v1/webhook-integrations';
-
-function encodePageToken(lastId: string): string {
-  return Buffer.from(JSON.stringify({ a: lastId })).toString('base64url');
-}
-
-function decodePageToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { a?: unknown };
-    if (typeof parsed.a === 'string' && isId('webhookIntegration', parsed.a)) return parsed.a;
-  } catch {
-    /* fall through */
-  }
-  throw validationError([{ path: 'page_token', message: 'is not a page token this API issued' }]);
-}
 
 function requireBody(body: unknown): unknown {
   if (body === undefined) {
@@ -58,12 +45,12 @@ export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; pool: Po
     .get(
       endpoint(security, ACTIONS.listIntegrations, async ({ req }) => {
         const query = parseOrThrow(ListQuerySchema, req.query, 'The query parameters are invalid; see errors.');
-        const after = query.page_token ? decodePageToken(query.page_token) : undefined;
+        const after = query.page_token ? decodePageToken('webhookIntegration', query.page_token) : undefined;
         const { rows, more } = await listWebhookIntegrations(prisma, { size: query.page_size, after });
         const last = rows.at(-1);
         return {
           status: 200,
-          body: { items: rows.map(toView), ...(more && last ? { next_page_token: encodePageToken(last.id) } : {}) },
+          body: { items: rows.map(toView), ...(more && last ? { next_page_token: encodePageToken('webhookIntegration', last.id) } : {}) },
         };
       }),
     )

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQueryFields } from '../http/pagination';
 import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy } from './rules';
 
 /**
@@ -92,16 +93,7 @@ export const IntegrationSchema = z
 
 export type IntegrationView = z.infer<typeof IntegrationSchema>;
 
-export const ListQuerySchema = z.strictObject({
-  page_size: z.coerce
-    .number({ message: 'must be an integer from 1 to 100' })
-    .int('must be an integer from 1 to 100')
-    .min(1, 'must be an integer from 1 to 100')
-    .max(100, 'must be an integer from 1 to 100')
-    .default(50)
-    .meta({ description: 'Items per page, 1–100. Default 50.' }),
-  page_token: z.string().optional().meta({ description: 'The `next_page_token` of the previous page.' }),
-});
+export const ListQuerySchema = z.strictObject({ ...pageQueryFields });
 
 export const IntegrationListSchema = z
   .object({
