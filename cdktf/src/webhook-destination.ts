@@ -77,8 +77,10 @@ export class WebhookDestination extends Construct {
     const p = this.props;
     const out: string[] = [];
     if (!Token.isUnresolved(p.name)) {
-      if (p.name.trim().length === 0) out.push('name: must not be empty');
-      else if (p.name.length > LIMITS.nameMaxLength) out.push(`name: must be at most ${LIMITS.nameMaxLength} characters`);
+      // As the API measures it: after trimming surrounding whitespace.
+      const name = p.name.trim();
+      if (name.length === 0) out.push('name: must not be empty');
+      else if (name.length > LIMITS.nameMaxLength) out.push(`name: must be at most ${LIMITS.nameMaxLength} characters`);
     }
     if (!Token.isUnresolved(p.url)) {
       const problem = urlProblem(p.url, { allowHttp: p.allowHttp ?? false });
