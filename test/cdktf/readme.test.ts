@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 
 const ROOT = resolve(__dirname, '../..');
-const SECTION = readFileSync(join(ROOT, 'cdktf/README-section.md'), 'utf8');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const SECTION = /^## Use from CDKTF\n[\s\S]*?(?=^## )/m.exec(README)?.[0] ?? '';
 
 describe('CDKTF README section', () => {
   let dir: string;
@@ -19,7 +20,7 @@ describe('CDKTF README section', () => {
     mkdirSync(join(ROOT, 'tmp'), { recursive: true });
     dir = mkdtempSync(join(ROOT, 'tmp', 'cdktf-readme-'));
     const example = /```ts\n([\s\S]*?)```/.exec(SECTION)?.[1];
-    if (!example) throw new Error('no ```ts block in cdktf/README-section.md');
+    if (!example) throw new Error('no ts code block in the "Use from CDKTF" section of README.md');
     expect(example).toContain("from './cdktf/src'");
     file = join(dir, 'main.ts');
     writeFileSync(file, example.replace("'./cdktf/src'", JSON.stringify(join(ROOT, 'cdktf/src'))));
