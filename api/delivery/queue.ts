@@ -60,17 +60,20 @@ export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<Clai
        ORDER BY x.next_attempt_at
        LIMIT $1
      ), claimed AS (
+       -- By id through the primary key (a join against the CTE plans as a scan of the whole table).
        UPDATE deliveries d SET lease_expires_at = now() + $5::int * interval '1 millisecond', leased_by = $6
-       FROM due WHERE d.id = due.id
+       WHERE d.id = ANY (ARRAY(SELECT id FROM due))
        RETURNING d.id, d.integration_id, d.event_kind, d.event_id, d.attempts
      )
+     -- The payload by a lookup per row (a join plans as a hash over the whole events table).
      SELECT c.id, c.integration_id, c.event_id, c.attempts, w.url, w.headers, w.signing_secret,
             CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_signing_secret END AS previous_secret,
-            coalesce(a.payload, e.payload)::text AS body
+            CASE c.event_kind
+              WHEN 'AUDIT' THEN (SELECT a.payload::text FROM audit_events a WHERE a.id = c.event_id)
+              ELSE (SELECT e.payload::text FROM authorization_evaluations e WHERE e.id = c.event_id)
+            END AS body
      FROM claimed c
-     JOIN webhook_integrations w ON w.id = c.integration_id
-     LEFT JOIN audit_events a ON c.event_kind = 'AUDIT' AND a.id = c.event_id
-     LEFT JOIN authorization_evaluations e ON c.event_kind = 'AUTHORIZATION' AND e.id = c.event_id`,
+     JOIN webhook_integrations w ON w.id = c.integration_id`,
     [r.limit, r.perDestination, busyIds, busyIds.map((id) => r.busy.get(id)!), r.leaseMs, r.workerId],
   );
   return rows.map((row) => ({
@@ -117,8 +120,9 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
   await pool.query(
     `WITH r AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::timestamptz[],
-                            $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[])
-         AS r(id, iid, status, retry_in, att_id, attempted_at, code, duration, excerpt, error, health, health_error)
+                            $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[],
+                            array_fill($13::text, ARRAY[cardinality($1::text[])]))
+         AS r(id, iid, status, retry_in, att_id, attempted_at, code, duration, excerpt, error, health, health_error, worker)
      ), att AS (
        INSERT INTO delivery_attempts (id, delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
        SELECT r.att_id, r.id, r.attempted_at, r.code, r.duration, r.excerpt, r.error
@@ -132,7 +136,9 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
          lease_expires_at = NULL, leased_by = NULL,
          last_status_code = r.code, last_error = r.error, updated_at = now(),
          delivered_at = CASE WHEN r.status = 'SUCCEEDED' THEN now() ELSE d.delivered_at END
-       FROM r WHERE d.id = r.id AND d.leased_by = $13
+       -- Rows by primary key (id = ANY), the lease as a join clause: as a constant filter (leased_by = $13) the
+       -- planner expects ~1 row and picks a nested loop over the batch, quadratic in its size.
+       FROM r WHERE d.id = r.id AND d.id = ANY ($1::text[]) AND d.leased_by = r.worker
      ), h AS (
        SELECT DISTINCT ON (iid) iid, health, health_error FROM r WHERE health IS NOT NULL
        ORDER BY iid, (health = 'gone') DESC, attempted_at DESC
