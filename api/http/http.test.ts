@@ -112,6 +112,13 @@ describe('OpenAPI', () => {
     );
     const refs = JSON.stringify(res.body).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const ref of refs) expect(res.body.components.schemas).toHaveProperty(ref.split('/').pop()!);
+    // Every operation is grouped on the docs page under a declared tag.
+    const declared = res.body.tags.map((t: { name: string }) => t.name);
+    for (const item of Object.values(res.body.paths) as Array<Record<string, { tags?: string[] }>>) {
+      for (const method of ['get', 'put', 'post', 'patch', 'delete']) {
+        if (item[method]) expect(declared).toEqual(expect.arrayContaining(item[method].tags ?? ['(untagged)']));
+      }
+    }
   });
 
   test('/docs is served with its assets from this process', async () => {

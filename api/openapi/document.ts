@@ -74,7 +74,7 @@ export function buildOpenApiDocument(policy: UrlPolicy, version: string): Record
     '403': problem('The policy denied the call (the denial is stored as an authorization event).'),
   };
 
-  return {
+  return withTags({
     openapi: '3.1.0',
     info: {
       title: 'Common Fate control plane: webhook integrations',
@@ -254,5 +254,29 @@ export function buildOpenApiDocument(policy: UrlPolicy, version: string): Record
         },
       },
     },
-  };
+  });
+}
+
+/** Groups operations for the docs page by the part of the product they belong to (first matching prefix). */
+const TAGS: Array<[prefix: string, tag: string, description: string]> = [
+  ['/v1/webhook-integrations/{id}/deliveries', 'Deliveries', 'Delivery history, attempts and manual retries.'],
+  ['/v1/webhook-integrations/{id}/test', 'Deliveries', ''],
+  ['/v1/webhook-integrations/{id}/secret', 'Signing secrets', 'The whsec_ secret that signs deliveries, and its rotation.'],
+  ['/v1/webhook-integrations', 'Webhook integrations', 'Destinations that receive audit log and authorization events.'],
+  ['/v1/access-requests', 'Access requests and grants', 'The grant workflow that emits audit log events.'],
+  ['/v1/grants', 'Access requests and grants', ''],
+  ['/v1/audit-events', 'Audit log', 'Audit log events, as delivered to webhooks.'],
+  ['/v1/authorization-evaluations', 'Authorization events', 'One per API call, allowed or denied.'],
+];
+const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
+
+function withTags(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = doc.paths as Record<string, Record<string, { tags?: string[] }>>;
+  for (const [path, item] of Object.entries(paths)) {
+    const tag = TAGS.find(([prefix]) => path.startsWith(prefix))?.[1];
+    if (!tag) continue;
+    for (const method of METHODS) if (item[method]) item[method].tags = [tag];
+  }
+  const tags = TAGS.filter(([, , description]) => description).map(([, name, description]) => ({ name, description }));
+  return { ...doc, tags };
 }
