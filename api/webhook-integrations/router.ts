@@ -57,7 +57,7 @@ export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; pool: Po
     .post(
       endpoint(security, ACTIONS.createIntegration, async ({ req }) => {
         const input = parseOrThrow(inputSchema, requireBody(req.body));
-        const row = await createWebhookIntegration(prisma, input);
+        const row = await createWebhookIntegration(deps.pool, input);
         return { status: 201, body: toView(row), headers: { ETag: etagOf(row), Location: `${BASE_PATH}/${row.id}` } };
       }),
     )
@@ -89,7 +89,7 @@ export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; pool: Po
     )
     .delete(
       endpoint(security, ACTIONS.deleteIntegration, async ({ req }) => {
-        await deleteWebhookIntegration(prisma, idOf(req.params.id as string), req.get('if-match'));
+        await deleteWebhookIntegration(deps.pool, idOf(req.params.id as string), req.get('if-match'));
         return { status: 204 };
       }),
     )
