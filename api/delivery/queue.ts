@@ -169,6 +169,18 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
   );
 }
 
+/**
+ * Gives claimed deliveries back without an attempt (prefetched rows whose lease would not outlast one, rows still
+ * buffered at shutdown): claimable again at once, by any worker, instead of after their lease.
+ */
+export async function releaseDeliveries(pool: Pool, workerId: string, ids: string[]): Promise<void> {
+  await pool.query(
+    `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
+     WHERE id = ANY ($1::text[]) AND leased_by = $2 AND status = 'PENDING'`,
+    [ids, workerId],
+  );
+}
+
 /** Milliseconds until the next retry falls due (capped by the caller), or undefined when none is waiting. */
 export async function msUntilNextDue(pool: Pool): Promise<number | undefined> {
   const { rows } = await pool.query<{ ms: number | null }>(

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { newId } from '../ids';
 import { ServiceMetrics, type DeliveryOutcome } from './metrics';
 import type { AttemptOutcome, OutboundClient } from './outbound';
-import { claimDeliveries, completeDeliveries, msUntilNextDue, type ClaimedDelivery, type Completion } from './queue';
+import { claimDeliveries, completeDeliveries, msUntilNextDue, releaseDeliveries, type ClaimedDelivery, type Completion } from './queue';
 import { deliveryHeaders } from './request';
 
 export interface DeliveryWorkerOptions {
@@ -20,6 +20,11 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   /** Attempts in flight to one integration. */
   perDestination: number;
+  /**
+   * Deliveries claimed ahead per integration, beyond those in flight, so a finished attempt is followed at once
+   * by the next instead of after a claim's round trip. Default perDestination; 0 claims only free slots.
+   */
+  prefetch?: number;
   /** Most rows per claim. Default 256. */
   batchSize?: number;
   /** Fallback poll when no notification arrives (missed NOTIFY, expired leases), ms. Default 1000. */
@@ -30,6 +35,11 @@ export interface DeliveryWorkerOptions {
   random?: () => number;
 }
 
+/** A claimed delivery waiting for a slot; released instead of attempted after `dispatchBy` (epoch ms). */
+interface Waiting extends ClaimedDelivery {
+  dispatchBy: number;
+}
+
 /** ±20% jitter around a scheduled delay, so retries of a burst don't arrive together. */
 export function jittered(seconds: number, random: () => number): number {
   return seconds * (0.8 + 0.4 * random());
@@ -38,14 +48,24 @@ export function jittered(seconds: number, random: () => number): number {
 /**
  * Delivers queued events. Claims due deliveries in batches (FOR UPDATE SKIP LOCKED, leased so a crash only
  * delays them), runs each POST with at most `perDestination` in flight per integration under a global
- * `concurrency`, so a hanging destination holds only its own slots, and writes results back in batches. Woken
- * by NOTIFY deliveries_due; polls only as a fallback. Any number of workers may share one database.
+ * `concurrency`, so a hanging destination holds only its own slots, and writes results back in batches. Each
+ * integration may hold up to `prefetch` more claimed deliveries waiting for a slot, so its slots are refilled
+ * without waiting for the database; one claim runs at a time and takes, across all integrations, whatever room
+ * there is. Woken by NOTIFY deliveries_due; polls only as a fallback. Any number of workers may share one database.
  */
 export class DeliveryWorker {
   readonly id = `worker_${randomBytes(8).toString('hex')}`;
   private readonly o: Required<DeliveryWorkerOptions>;
+  private readonly maxWaitMs: number;
   private inflight = 0;
-  private readonly perIntegration = new Map<string, number>();
+  /** Attempts in flight, by integration. */
+  private readonly running = new Map<string, number>();
+  /** Claimed deliveries waiting for a slot, by integration, oldest first. */
+  private readonly ready = new Map<string, Waiting[]>();
+  private waiting = 0;
+  private cursor = 0;
+  private toRelease: string[] = [];
+  private releasing = false;
   private dirty = true;
   private lastClaimFull = false;
   private claiming = false;
@@ -67,12 +87,19 @@ export class DeliveryWorker {
       pollMs: 1000,
       leaseMs: options.timeoutMs + 10_000,
       random: Math.random,
+      prefetch: options.perDestination,
       ...options,
     };
+    // A prefetched delivery must start its attempt while its lease still outlasts the attempt with at least half
+    // the usual margin; one that waited longer (its destination is slow) is released rather than risk a takeover.
+    this.maxWaitMs = Math.max(0, (this.o.leaseMs - this.o.timeoutMs) / 2);
   }
 
   start(): void {
-    this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
+    this.pollTimer = setInterval(() => {
+      this.sweep();
+      this.wake();
+    }, this.o.pollMs);
     this.pollTimer.unref();
     this.wake();
   }
@@ -91,6 +118,13 @@ export class DeliveryWorker {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.dueTimer);
+    for (const queue of this.ready.values()) for (const job of queue) this.toRelease.push(job.id);
+    this.ready.clear();
+    this.waiting = 0;
+    for (let i = 0; i < 50 && (this.releasing || this.toRelease.length > 0); i++) {
+      if (this.releasing) await new Promise((r) => setTimeout(r, 20));
+      else await this.release();
+    }
     if (this.inflight > 0) await new Promise<void>((r) => this.idle.push(r));
     clearTimeout(this.flushTimer);
     for (let i = 0; i < 5 && (this.pending.length > 0 || this.flushing); i++) {
@@ -108,34 +142,50 @@ export class DeliveryWorker {
   }
 
   private async claim(): Promise<void> {
-    const free = this.o.concurrency - this.inflight;
+    const holdTotal = this.o.concurrency * 2;
+    const holdPerDestination = this.o.perDestination + this.o.prefetch;
+    const free = holdTotal - this.inflight - this.waiting;
     if (this.claiming || this.stopped || !this.dirty || free <= 0) return;
     this.claiming = true;
     this.dirty = false;
     let retryIn: number | undefined;
     try {
       const busy = new Map<string, number>();
-      for (const [iid, n] of this.perIntegration) busy.set(iid, Math.max(0, this.o.perDestination - n));
+      for (const [iid, n] of this.running) busy.set(iid, n);
+      for (const [iid, queue] of this.ready) busy.set(iid, (busy.get(iid) ?? 0) + queue.length);
+      for (const [iid, held] of busy) busy.set(iid, Math.max(0, holdPerDestination - held));
       const limit = Math.min(free, this.o.batchSize);
+      const claimedAt = Date.now();
       const jobs = await claimDeliveries(this.o.pool, {
         workerId: this.id,
         limit,
-        perDestination: this.o.perDestination,
+        perDestination: holdPerDestination,
         busy,
         leaseMs: this.o.leaseMs,
       });
       this.claimFailures = 0;
+      if (this.stopped) {
+        // Stopped while claiming: hand the rows back rather than leave them to their lease.
+        this.toRelease.push(...jobs.map((j) => j.id));
+        await this.release();
+        return;
+      }
       const perIntegration = new Map<string, number>();
+      const dispatchBy = claimedAt + this.maxWaitMs;
       for (const job of jobs) {
         perIntegration.set(job.integrationId, (perIntegration.get(job.integrationId) ?? 0) + 1);
-        this.dispatch(job);
+        let queue = this.ready.get(job.integrationId);
+        if (!queue) this.ready.set(job.integrationId, (queue = []));
+        queue.push({ ...job, dispatchBy });
       }
+      this.waiting += jobs.length;
+      this.pump();
       // A claim limited by capacity (overall, or for an integration that was full or filled up) may have left
-      // due rows behind: claim again as slots free up.
+      // due rows behind: claim again as room frees up.
       this.lastClaimFull =
         jobs.length === limit ||
         [...busy.values()].some((f) => f === 0) ||
-        [...perIntegration].some(([iid, n]) => n >= (busy.get(iid) ?? this.o.perDestination));
+        [...perIntegration].some(([iid, n]) => n >= (busy.get(iid) ?? holdPerDestination));
       if (jobs.length > 0) this.dirty = true;
       else await this.armDueTimer();
     } catch (err) {
@@ -147,7 +197,73 @@ export class DeliveryWorker {
       this.claiming = false;
     }
     if (retryIn !== undefined) setTimeout(() => this.wake(), retryIn).unref();
-    else if (this.dirty && this.inflight < this.o.concurrency) this.scheduleClaim();
+    else if (this.dirty && this.inflight + this.waiting < holdTotal) this.scheduleClaim();
+  }
+
+  /**
+   * Starts waiting deliveries while there are slots: at most `perDestination` per integration and `concurrency`
+   * in all, taking integrations in turn so none is starved when the overall limit binds.
+   */
+  private pump(): void {
+    if (this.stopped || this.waiting === 0) return;
+    const now = Date.now();
+    const keys = [...this.ready.keys()];
+    for (let k = 0; k < keys.length && this.inflight < this.o.concurrency; k++) {
+      const iid = keys[(this.cursor + k) % keys.length];
+      const queue = this.ready.get(iid)!;
+      while (queue.length > 0 && (this.running.get(iid) ?? 0) < this.o.perDestination && this.inflight < this.o.concurrency) {
+        const job = queue.shift()!;
+        this.waiting--;
+        if (job.dispatchBy < now) this.toRelease.push(job.id);
+        else this.dispatch(job);
+      }
+      if (queue.length === 0) this.ready.delete(iid);
+    }
+    this.cursor++;
+    if (this.toRelease.length > 0) void this.release();
+  }
+
+  /** `pump` for one integration (the one whose attempt just finished). */
+  private pumpOne(iid: string): void {
+    const queue = this.ready.get(iid);
+    if (!queue || this.stopped) return;
+    const now = Date.now();
+    while (queue.length > 0 && (this.running.get(iid) ?? 0) < this.o.perDestination && this.inflight < this.o.concurrency) {
+      const job = queue.shift()!;
+      this.waiting--;
+      if (job.dispatchBy < now) this.toRelease.push(job.id);
+      else this.dispatch(job);
+    }
+    if (queue.length === 0) this.ready.delete(iid);
+    if (this.toRelease.length > 0) void this.release();
+  }
+
+  /** Releases prefetched deliveries that waited too long (their destination is slow, or hangs). */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [iid, queue] of this.ready) {
+      while (queue.length > 0 && queue[0].dispatchBy < now) {
+        this.toRelease.push(queue.shift()!.id);
+        this.waiting--;
+      }
+      if (queue.length === 0) this.ready.delete(iid);
+    }
+    if (this.toRelease.length > 0) void this.release();
+  }
+
+  /** Hands back deliveries in `toRelease`; if that fails their leases simply run out. */
+  private async release(): Promise<void> {
+    if (this.releasing || this.toRelease.length === 0) return;
+    this.releasing = true;
+    const ids = this.toRelease.splice(0);
+    try {
+      await releaseDeliveries(this.o.pool, this.id, ids);
+    } catch (err) {
+      this.o.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, count: ids.length }, 'releasing deliveries failed; they are retried when their lease runs out');
+    } finally {
+      this.releasing = false;
+    }
+    this.wake();
   }
 
   /** Wakes the worker when the earliest scheduled retry falls due (sooner than the fallback poll). */
@@ -171,13 +287,16 @@ export class DeliveryWorker {
 
   private dispatch(job: ClaimedDelivery): void {
     this.inflight++;
-    this.perIntegration.set(job.integrationId, (this.perIntegration.get(job.integrationId) ?? 0) + 1);
+    this.running.set(job.integrationId, (this.running.get(job.integrationId) ?? 0) + 1);
     void this.attempt(job).then((completion) => {
       this.inflight--;
-      const left = this.perIntegration.get(job.integrationId)! - 1;
-      if (left === 0) this.perIntegration.delete(job.integrationId);
-      else this.perIntegration.set(job.integrationId, left);
+      const left = this.running.get(job.integrationId)! - 1;
+      if (left === 0) this.running.delete(job.integrationId);
+      else this.running.set(job.integrationId, left);
       this.enqueue(completion);
+      // Only this integration gained a slot, unless the overall limit was what held the others back.
+      if (this.inflight + 1 >= this.o.concurrency) this.pump();
+      else this.pumpOne(job.integrationId);
       if (this.inflight === 0) this.idle.splice(0).forEach((r) => r());
       if (this.lastClaimFull) this.wake();
     });
