@@ -131,6 +131,7 @@ export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiCl
         baseUrl,
         tokens,
         signal: ctx.signal,
+        log: ctx.log,
         userAgent: `terraform-provider-commonfate/${PROVIDER_VERSION} terraform/${ctx.terraformVersion}`,
       });
     },

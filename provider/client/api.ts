@@ -2,7 +2,7 @@
  * The Common Fate REST API as the provider uses it. Every call authenticates with the configured token
  * source, and every failure leaves as a DiagnosticError built by ./errors.ts (the one mapping).
  */
-import { DiagnosticError } from '../protocol';
+import { DiagnosticError, type Logger } from '../protocol';
 import type { TokenSource } from './auth';
 import { apiErrorToDiagnostics, ApiError, type FailureContext, type Problem } from './errors';
 import { send, TransportError, type HttpResponse } from './http';
@@ -36,6 +36,8 @@ export interface ApiClientOptions {
   /** Aborted when Terraform stops the provider. */
   signal: AbortSignal;
   userAgent: string;
+  /** Each call's method, path, status and duration are logged at DEBUG. */
+  log?: Logger;
 }
 
 /** Per-call options: what the call is for (for messages) and how to map field errors. */
@@ -96,6 +98,7 @@ export class ApiClient {
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse;
+      const started = performance.now();
       try {
         const token = await this.opts.tokens.token(this.opts.signal);
         res = await send({
@@ -118,6 +121,10 @@ export class ApiClient {
           continue;
         }
         throw unreachable(failure, err);
+      }
+      if (this.opts.log?.enabled('DEBUG')) {
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        this.opts.log.log('DEBUG', 'API call', { method, path: url.pathname, status: res.status, attempt, ms });
       }
 
       if (res.status >= 200 && res.status < 300) return res.status === 204 || !res.body ? null : parseBody(res, failure);

@@ -11,33 +11,58 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as M from './messages';
+import { sinceStart, type Logger } from './log';
 import type { ProviderServer } from './provider-server';
 import { decodeMessage, encodeMessage, type MessageDescriptor } from './wire';
 
 type Handler = (request: any) => any | Promise<any>;
 
-function unary(path: string, request: MessageDescriptor, response: MessageDescriptor): grpc.MethodDefinition<any, any> {
+/** What the transport spent, reported at Shutdown when DEBUG logging is on (milliseconds). */
+interface TransportStats {
+  calls: number;
+  decodeMs: number;
+  encodeMs: number;
+}
+
+function unary(
+  path: string,
+  request: MessageDescriptor,
+  response: MessageDescriptor,
+  stats: TransportStats,
+): grpc.MethodDefinition<any, any> {
   return {
     path,
     requestStream: false,
     responseStream: false,
     requestSerialize: (msg: any) => Buffer.from(encodeMessage(request, msg)),
-    requestDeserialize: (buf: Buffer) => decodeMessage(request, buf),
-    responseSerialize: (msg: any) => Buffer.from(encodeMessage(response, msg)),
+    requestDeserialize: (buf: Buffer) => {
+      const t = performance.now();
+      const msg = decodeMessage(request, buf);
+      stats.decodeMs += performance.now() - t;
+      return msg;
+    },
+    responseSerialize: (msg: any) => {
+      const t = performance.now();
+      const buf = Buffer.from(encodeMessage(response, msg));
+      stats.encodeMs += performance.now() - t;
+      return buf;
+    },
     responseDeserialize: (buf: Buffer) => decodeMessage(response, buf),
   };
 }
 
 function addUnaryService(
   server: grpc.Server,
+  stats: TransportStats,
   service: string,
   methods: Record<string, [MessageDescriptor, MessageDescriptor, Handler]>,
 ): void {
   const definition: Record<string, grpc.MethodDefinition<any, any>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, [req, res, handler]] of Object.entries(methods)) {
-    definition[name] = unary(`/${service}/${name}`, req, res);
+    definition[name] = unary(`/${service}/${name}`, req, res, stats);
     implementation[name] = ((call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+      stats.calls++;
       Promise.resolve()
         .then(() => handler(call.request))
         .then(
@@ -52,6 +77,7 @@ function addUnaryService(
 
 export interface GrpcServerOptions {
   provider: ProviderServer<unknown>;
+  log: Logger;
   /** Called when go-plugin asks us to shut down, after the reply is sent. */
   onShutdown: () => void;
   /** PEM of the TLS server certificate and key, and of the client CA to trust; omitted for plaintext. */
@@ -67,7 +93,8 @@ export interface ConnectionSink {
 export function startGrpcServer(opts: GrpcServerOptions): ConnectionSink {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
   const p = opts.provider;
-  addUnaryService(server, 'tfplugin6.Provider', {
+  const stats: TransportStats = { calls: 0, decodeMs: 0, encodeMs: 0 };
+  addUnaryService(server, stats, 'tfplugin6.Provider', {
     GetMetadata: [M.Empty, M.GetMetadataResponse, () => p.getMetadata()],
     GetProviderSchema: [M.Empty, M.GetProviderSchemaResponse, () => p.getProviderSchema()],
     ValidateProviderConfig: [M.ValidateProviderConfigRequest, M.ValidateProviderConfigResponse, (r) => p.validateProviderConfig(r)],
@@ -82,18 +109,26 @@ export function startGrpcServer(opts: GrpcServerOptions): ConnectionSink {
     ReadDataSource: [M.ReadDataSourceRequest, M.ReadDataSourceResponse, (r) => p.readDataSource(r)],
     StopProvider: [M.Empty, M.StopProviderResponse, () => p.stopProvider()],
   });
-  addUnaryService(server, 'plugin.GRPCController', {
+  addUnaryService(server, stats, 'plugin.GRPCController', {
     Shutdown: [
       M.Empty,
       M.Empty,
       () => {
+        const cpu = process.cpuUsage();
+        opts.log.log('DEBUG', 'shutdown requested', {
+          uptime_ms: sinceStart(),
+          cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
+          calls: stats.calls,
+          decode_ms: Math.round(stats.decodeMs * 10) / 10,
+          encode_ms: Math.round(stats.encodeMs * 10) / 10,
+        });
         // Reply first, then exit once the response has had a moment to flush.
         setTimeout(opts.onShutdown, 5);
         return {};
       },
     ],
   });
-  addUnaryService(server, 'grpc.health.v1.Health', {
+  addUnaryService(server, stats, 'grpc.health.v1.Health', {
     Check: [M.HealthCheckRequest, M.HealthCheckResponse, () => ({ status: 1 })],
   });
 

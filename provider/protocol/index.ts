@@ -5,7 +5,7 @@
 export { Diagnostics, DiagnosticError, formatPath } from './diagnostics';
 export type { AttributePath, Diagnostic, PathStep } from './diagnostics';
 export type { Logger, LogLevel } from './log';
-export { stderrLogger } from './log';
+export { logThreshold, sinceStart, stderrLogger } from './log';
 export type { ConfigureContext, DataSourceType, ProviderDefinition, ResourceType } from './resource';
 export type { AttributeSchema, Attributes, BlockSchema } from './schema';
 export { serve, StartupError } from './serve';

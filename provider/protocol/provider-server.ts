@@ -5,7 +5,7 @@
  * diagnostics (a thrown error never escapes as a gRPC status; Terraform would show it without context).
  */
 import { Diagnostics, DiagnosticError, diagnosticToProto, type Diagnostic } from './diagnostics';
-import type { Logger } from './log';
+import { sinceStart, type Logger } from './log';
 import { planResourceChange } from './plan';
 import type { DataSourceType, ProviderDefinition, ResourceType } from './resource';
 import { conformObject, schemaToProto, type BlockSchema } from './schema';
@@ -105,6 +105,7 @@ export class ProviderServer<Client> {
       this.client = await this.provider.configure(config, diags, {
         terraformVersion: req.terraform_version,
         signal: this.stop.signal,
+        log: this.log,
       });
       return {};
     });
@@ -193,7 +194,7 @@ export class ProviderServer<Client> {
   /** Runs one RPC, converting thrown errors to diagnostics and logging the outcome (never values). */
   private async run(name: string, handler: (diags: Diagnostics) => Promise<Msg>, onThrow?: () => Msg): Promise<Msg> {
     const diags = new Diagnostics();
-    const started = Date.now();
+    const started = performance.now();
     let response: Msg;
     try {
       response = await handler(diags);
@@ -204,7 +205,10 @@ export class ProviderServer<Client> {
         this.log.log('ERROR', `${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
       }
     }
-    this.log.log('DEBUG', `${name} done`, { ms: Date.now() - started, diagnostics: diags.items.length });
+    if (this.log.enabled('DEBUG')) {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      this.log.log('DEBUG', `${name} done`, { ms, diagnostics: diags.items.length, at_ms: sinceStart() });
+    }
     return { ...response, diagnostics: diags.items.map(diagnosticToProto) };
   }
 

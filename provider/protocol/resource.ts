@@ -6,6 +6,7 @@
  * Handlers report problems on the `diags` collector (or throw DiagnosticError) and return the new value.
  */
 import type { Diagnostics } from './diagnostics';
+import type { Logger } from './log';
 import type { BlockSchema } from './schema';
 import type { ObjectValue } from './values';
 
@@ -38,6 +39,8 @@ export interface ConfigureContext {
   terraformVersion: string;
   /** Aborted when Terraform asks the provider to stop (StopProvider); pass it to outgoing requests. */
   signal: AbortSignal;
+  /** The provider's log (stderr, forwarded by Terraform); never pass values, which may be secrets. */
+  log: Logger;
 }
 
 export interface ProviderDefinition<Client> {

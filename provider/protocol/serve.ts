@@ -10,7 +10,7 @@
 import { createServer, type Socket } from 'node:net';
 import { createServerCertificate } from './cert';
 import type { ConnectionSink } from './grpc';
-import { stderrLogger } from './log';
+import { logThreshold, sinceStart, stderrLogger } from './log';
 import type { ProviderDefinition } from './resource';
 
 /** go-plugin's handshake cookie for Terraform providers; a fixed, public value. */
@@ -79,13 +79,16 @@ export async function serve(provider: ProviderDefinition<any>, env: NodeJS.Proce
   });
   const port = (listener.address() as { port: number }).port;
   process.stdout.write(handshakeLine(port, cert?.der));
+  const handshakeMs = sinceStart();
 
   // Loaded only now, after the handshake (require keeps the bundle's lazy module initialisation).
   const { startGrpcServer } = require('./grpc') as typeof import('./grpc');
   const { ProviderServer } = require('./provider-server') as typeof import('./provider-server');
-  const providerServer = new ProviderServer(provider, stderrLogger);
+  const log = stderrLogger(logThreshold(env));
+  const providerServer = new ProviderServer(provider, log);
   const grpcSink = startGrpcServer({
     provider: providerServer,
+    log,
     tls: cert && clientCaPem ? { certPem: cert.certPem, keyPem: cert.keyPem, clientCaPem } : undefined,
     onShutdown: () => {
       listener.close();
@@ -94,5 +97,8 @@ export async function serve(provider: ProviderDefinition<any>, env: NodeJS.Proce
     },
   });
   sink = grpcSink;
+  const queued = waiting.length;
   for (const socket of waiting.splice(0)) grpcSink.inject(socket);
+  // Milliseconds since the process started: the start-up cost Terraform pays on every launch.
+  log.log('DEBUG', 'serving', { handshake_ms: handshakeMs, grpc_ready_ms: sinceStart(), queued_connections: queued });
 }
