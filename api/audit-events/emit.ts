@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { DELIVERIES_CHANNEL, deliveryIdPrefix, deliveryIdSql } from '../delivery/fanout';
+import { DELIVERIES_CHANNEL, matchingIntegrationsSql, deliveryIdPrefix, deliveryIdSql } from '../delivery/fanout';
 import type { AuditEvent } from './event';
 
 type Queryable = Pool | PoolClient;
@@ -21,9 +21,8 @@ export async function emitAuditEvents(db: Queryable, events: AuditEvent[], grant
      ), fan AS (
        INSERT INTO deliveries (id, integration_id, event_kind, event_id)
        SELECT ${deliveryIdSql('$6::text', 'row_number() OVER ()')}, w.id, 'AUDIT', ev.id
-       FROM ev JOIN webhook_integrations w
-         ON w.send_audit_log_events AND w.status <> 'DISABLED'
-        AND (coalesce(cardinality(w.filter_for_actions), 0) = 0 OR ev.action = ANY (w.filter_for_actions))
+       FROM ev JOIN (${matchingIntegrationsSql('send_audit_log_events', 'id, filter_for_actions')}) w
+         ON coalesce(cardinality(w.filter_for_actions), 0) = 0 OR ev.action = ANY (w.filter_for_actions)
        RETURNING 1
      )
      SELECT n, CASE WHEN n > 0 THEN pg_notify('${DELIVERIES_CHANNEL}', '') END

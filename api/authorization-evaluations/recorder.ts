@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { AuthorizationEvent } from '../authz/authorizer';
-import { DELIVERIES_CHANNEL, deliveryIdPrefix, deliveryIdSql } from '../delivery/fanout';
+import { DELIVERIES_CHANNEL, matchingIntegrationsSql, deliveryIdPrefix, deliveryIdSql } from '../delivery/fanout';
 
 interface Pending {
   event: AuthorizationEvent;
@@ -86,7 +86,7 @@ export class EvaluationRecorder {
        ), fan AS (
          INSERT INTO deliveries (id, integration_id, event_kind, event_id)
          SELECT ${deliveryIdSql('$7::text', 'row_number() OVER ()')}, w.id, 'AUTHORIZATION', ev.id
-         FROM ev JOIN webhook_integrations w ON w.send_authorization_events AND w.status <> 'DISABLED'
+         FROM ev CROSS JOIN (${matchingIntegrationsSql('send_authorization_events', 'id')}) w
          RETURNING 1
        )
        SELECT CASE WHEN n > 0 THEN pg_notify('${DELIVERIES_CHANNEL}', '') END

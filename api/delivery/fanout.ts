@@ -22,3 +22,14 @@ export function deliveryIdSql(prefixParam: string, n: string): string {
 
 /** The NOTIFY channel that wakes delivery workers (payload unused). */
 export const DELIVERIES_CHANNEL = 'deliveries_due';
+
+/**
+ * SQL text: the integrations an event fans out to, locked FOR KEY SHARE. The lock makes a concurrent DELETE of an
+ * integration safe: if the delete commits first, the locked read skips the row (READ COMMITTED re-checks it)
+ * instead of inserting a delivery whose foreign key then fails — which would fail the whole statement and, for
+ * a batch of authorization evaluations, every API call in it. If the fan-out locks first, the delete waits and
+ * then cascades to the new delivery. Writes to other columns (status, last error) do not conflict with it.
+ */
+export function matchingIntegrationsSql(toggle: 'send_audit_log_events' | 'send_authorization_events', columns: string): string {
+  return `SELECT ${columns} FROM webhook_integrations WHERE ${toggle} AND status <> 'DISABLED' FOR KEY SHARE`;
+}

@@ -17,12 +17,6 @@ export interface CallContext {
   principal: Principal;
   evaluation: AuthorizationEvent;
   req: Request;
-  /**
-   * Resolves once this call's evaluation (and the deliveries it fans out) is committed. A handler that deletes
-   * an integration awaits it first: the fan-out may be inserting a delivery for that very integration, and a
-   * delete committed in between fails the fan-out's foreign key check.
-   */
-  evaluationStored: Promise<void>;
 }
 
 export interface Security {
@@ -55,7 +49,7 @@ export function endpoint(security: Security, action: RpcAction, handler: (ctx: C
         `${principal.type}::"${principal.id}" (role ${principal.role}) may not call ${action.id} (evaluation ${evaluation.id}).`,
       );
     }
-    const outcome = await Promise.allSettled([handler({ principal, evaluation, req, evaluationStored: stored }), stored]);
+    const outcome = await Promise.allSettled([handler({ principal, evaluation, req }), stored]);
     if (outcome[1].status === 'rejected') throw outcome[1].reason;
     if (outcome[0].status === 'rejected') throw outcome[0].reason;
     const reply = outcome[0].value;

@@ -88,10 +88,8 @@ export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; pool: Po
       }),
     )
     .delete(
-      endpoint(security, ACTIONS.deleteIntegration, async ({ req, evaluationStored }) => {
-        const id = idOf(req.params.id as string);
-        await evaluationStored;
-        await deleteWebhookIntegration(deps.pool, id, req.get('if-match'));
+      endpoint(security, ACTIONS.deleteIntegration, async ({ req }) => {
+        await deleteWebhookIntegration(deps.pool, idOf(req.params.id as string), req.get('if-match'));
         return { status: 204 };
       }),
     )
