@@ -63,6 +63,16 @@ export async function buildProvider(mirrorDir = DEFAULT_MIRROR_DIR): Promise<str
 }
 
 /**
+ * The first line of the executable. Node reads the file named by NODE_EXTRA_CA_CERTS while it boots, before any
+ * provider code runs; where that names a whole CA bundle (as on machines that route TLS through an inspecting
+ * proxy) it cost 60–95 ms of every launch, and Terraform launches the provider 3–5 times per command. So `env`
+ * moves the setting aside (`-S` splits the line and expands `${…}` from the caller's environment before `-u`
+ * unsets it) and the API client trusts those certificates itself, only when it makes an HTTPS request
+ * (client/http.ts). GNU and BSD `env` both support `-S` and `-u`.
+ */
+export const SHEBANG = '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS CF_PROVIDER_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node';
+
+/**
  * Wraps the bundle in a loader that compiles it with a V8 code cache.
  *
  * Why: Node 20 compiles the bundle's functions on every launch, and grpc-js alone takes ~40 ms of that;
@@ -73,7 +83,7 @@ export async function buildProvider(mirrorDir = DEFAULT_MIRROR_DIR): Promise<str
  */
 function withCodeCacheLoader(bundle: string): string {
   const key = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
-  return `#!/usr/bin/env node
+  return `${SHEBANG}
 "use strict";
 const SOURCE = ${JSON.stringify(bundle)};
 (function () {

@@ -7,6 +7,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { readFileSync } from 'node:fs';
+import * as tls from 'node:tls';
 
 export interface HttpResponse {
   status: number;
@@ -39,10 +41,30 @@ export class TransportError extends Error {
 // Idle sockets close after 4 s, before a Node server's default 5 s keep-alive timeout would close them under
 // us (a request on a socket the server just closed fails with ECONNRESET).
 const agentOptions = { keepAlive: true, maxSockets: 32, timeout: 4_000 };
-const agents = {
-  'http:': new http.Agent(agentOptions),
-  'https:': new https.Agent(agentOptions),
-};
+const httpAgent = new http.Agent(agentOptions);
+let httpsAgent: https.Agent | undefined;
+
+/**
+ * The HTTPS agent, made on first use. It trusts Node's default roots plus the certificates the caller's
+ * NODE_EXTRA_CA_CERTS named, which the executable's first line passes on as CF_PROVIDER_EXTRA_CA_CERTS rather
+ * than letting Node load them at every launch (see SHEBANG in provider/build.ts).
+ */
+function secureAgent(): https.Agent {
+  if (!httpsAgent) {
+    const extraFile = process.env.CF_PROVIDER_EXTRA_CA_CERTS;
+    let ca: string[] | undefined;
+    if (extraFile) {
+      try {
+        ca = [...tls.rootCertificates, readFileSync(extraFile, 'utf8')];
+      } catch (err) {
+        // Node's own behaviour for an unreadable NODE_EXTRA_CA_CERTS: warn and carry on with the default roots.
+        process.stderr.write(`[WARN] ignoring extra CA certificates from ${extraFile}: ${(err as Error).message}\n`);
+      }
+    }
+    httpsAgent = new https.Agent({ ...agentOptions, ...(ca ? { ca } : {}) });
+  }
+  return httpsAgent;
+}
 
 export function send(req: HttpRequest): Promise<HttpResponse> {
   const isHttps = req.url.protocol === 'https:';
@@ -56,7 +78,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
           ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}),
           ...req.headers,
         },
-        agent: agents[isHttps ? 'https:' : 'http:'],
+        agent: isHttps ? secureAgent() : httpAgent,
         signal: req.signal,
         timeout: req.timeoutMs ?? 60_000,
       },

@@ -69,6 +69,15 @@ describe('provider process', () => {
     expect(p.stderr()).toContain('This binary is a plugin for Terraform');
   });
 
+  test('Node does not load NODE_EXTRA_CA_CERTS at launch; the setting is passed on to the API client', async () => {
+    // Node warns on stderr at boot when it tries (and fails) to load the file; the executable's first line
+    // moves the setting aside so no launch pays for parsing a CA bundle.
+    const p = launch({ NODE_EXTRA_CA_CERTS: '/nonexistent/extra-ca.pem' });
+    expect(await p.exit).toBe(1);
+    expect(p.stderr()).toContain('This binary is a plugin for Terraform');
+    expect(p.stderr()).not.toContain('Ignoring extra certs');
+  });
+
   test('handshake, mTLS-only gRPC, SIGINT ignored, Shutdown exits', async () => {
     const clientCert = createServerCertificate(); // any self-signed cert serves as Terraform's client cert
     const p = launch({
