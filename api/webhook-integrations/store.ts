@@ -131,6 +131,11 @@ async function conditionalUpdate(
   current: WebhookIntegration,
   data: Prisma.WebhookIntegrationUpdateInput,
 ): Promise<WebhookIntegration> {
+  // A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410) and last error belonged
+  // to the old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
+  if (data.url !== undefined && data.url !== current.url) {
+    data = { ...data, status: 'HEALTHY', lastError: null };
+  }
   try {
     return await prisma.webhookIntegration.update({
       where: { id: current.id, version: current.version },

@@ -101,6 +101,25 @@ describe('retries and integration health', () => {
     await waitUntil(async () => (await detail(id, failed[0].id)).status === 'SUCCEEDED');
   });
 
+  test('changing the URL of a DISABLED integration re-enables it for the new destination', async () => {
+    const gone = await receiver((_x, res) => res.writeHead(410).end());
+    const { id, secret } = await createIntegration(svc, gone);
+    await requestAccess(svc);
+    await waitUntil(async () => (await integration(id)).status === 'DISABLED');
+
+    const fresh = await receiver((_x, res) => res.writeHead(204).end());
+    fresh.secrets.push(secret);
+    const renamed = await svc.api('PATCH', `/v1/webhook-integrations/${id}`, { name: 'renamed only' });
+    expect(renamed.body).toMatchObject({ status: 'DISABLED' }); // other fields leave the health alone
+    const moved = await svc.api('PATCH', `/v1/webhook-integrations/${id}`, { url: fresh.url });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'HEALTHY', last_error: null, url: fresh.url });
+    await requestAccess(svc);
+    const [got] = await fresh.waitFor((all) => all.length >= 1);
+    expect(got.verified).toBe(true);
+    expect(gone.received.length).toBe(1);
+  });
+
   test('410 Gone disables the integration: its deliveries stop until a successful test event re-enables it', async () => {
     let gone = true;
     const r = await receiver((_x, res) => res.writeHead(gone ? 410 : 200).end());
