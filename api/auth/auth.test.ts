@@ -1,20 +1,13 @@
-import { startTestService, type TestService } from '../../test/support/service';
-import { client, validIntegration } from '../../test/support/http';
+import { serviceForFile, validIntegration } from '../../test/support/http';
 import { createApiKey, revokeApiKey } from './api-keys';
 import { EVALUATION_HEADER } from '../http/endpoint';
 
-let service: TestService;
-let http: ReturnType<typeof client>;
-beforeAll(async () => {
-  service = await startTestService();
-  http = client(service);
-});
-afterAll(() => service.stop());
+const ctx = serviceForFile();
 
 const path = '/v1/webhook-integrations';
 
 async function storedEvaluation(id: string) {
-  const { rows } = await service.db.pool.query<{ payload: Record<string, unknown>; allowed: boolean }>(
+  const { rows } = await ctx.service.db.pool.query<{ payload: Record<string, unknown>; allowed: boolean }>(
     'SELECT payload, allowed FROM authorization_evaluations WHERE id = $1',
     [id],
   );
@@ -28,7 +21,7 @@ describe('authentication', () => {
     ['a non-Bearer scheme', { Authorization: 'Basic dXNlcjpwYXNz' }],
     ['an empty bearer', { Authorization: 'Bearer ' }],
   ])('%s is 401 problem+json with a WWW-Authenticate challenge', async (_label, headers) => {
-    const res = await http.agent.get(path).set(headers);
+    const res = await ctx.http.agent.get(path).set(headers);
     expect(res.status).toBe(401);
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
@@ -36,40 +29,40 @@ describe('authentication', () => {
   });
 
   test('a revoked key stops working', async () => {
-    const { key, secret } = await createApiKey(service.db.pool, { name: 'short-lived', role: 'admin' });
-    expect((await http.agent.get(path).set(http.auth(secret))).status).toBe(200);
-    expect(await revokeApiKey(service.db.pool, key.id)).toBe(true);
+    const { key, secret } = await createApiKey(ctx.service.db.pool, { name: 'short-lived', role: 'admin' });
+    expect((await ctx.http.agent.get(path).set(ctx.http.auth(secret))).status).toBe(200);
+    expect(await revokeApiKey(ctx.service.db.pool, key.id)).toBe(true);
     // Revocation is pushed to the service with NOTIFY; allow it a moment to arrive.
     let status = 200;
     for (let i = 0; i < 50 && status === 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      status = (await http.agent.get(path).set(http.auth(secret))).status;
+      status = (await ctx.http.agent.get(path).set(ctx.http.auth(secret))).status;
     }
     expect(status).toBe(401);
   });
 
   test('key secrets are stored only as hashes', async () => {
-    const { secret } = await createApiKey(service.db.pool, { name: 'hashed', role: 'read_only' });
-    const { rows } = await service.db.pool.query('SELECT * FROM api_keys');
+    const { secret } = await createApiKey(ctx.service.db.pool, { name: 'hashed', role: 'read_only' });
+    const { rows } = await ctx.service.db.pool.query('SELECT * FROM api_keys');
     expect(JSON.stringify(rows)).not.toContain(secret);
-    expect(JSON.stringify(rows)).not.toContain(service.apiKey);
+    expect(JSON.stringify(rows)).not.toContain(ctx.service.apiKey);
   });
 });
 
 describe('authorization', () => {
   test('read_only may read', async () => {
-    const res = await http.agent.get(path).set(http.auth(service.readOnlyApiKey));
+    const res = await ctx.http.agent.get(path).set(ctx.http.auth(ctx.service.readOnlyApiKey));
     expect(res.status).toBe(200);
   });
 
   test.each([
-    ['POST', (id: string) => http.agent.post(path).send(validIntegration()), false],
-    ['PUT', (id: string) => http.agent.put(`${path}/${id}`).send(validIntegration()), true],
-    ['PATCH', (id: string) => http.agent.patch(`${path}/${id}`).send({ name: 'x' }), true],
-    ['DELETE', (id: string) => http.agent.delete(`${path}/${id}`), true],
+    ['POST', (id: string) => ctx.http.agent.post(path).send(validIntegration()), false],
+    ['PUT', (id: string) => ctx.http.agent.put(`${path}/${id}`).send(validIntegration()), true],
+    ['PATCH', (id: string) => ctx.http.agent.patch(`${path}/${id}`).send({ name: 'x' }), true],
+    ['DELETE', (id: string) => ctx.http.agent.delete(`${path}/${id}`), true],
   ])('read_only %s is 403 and the deny evaluation is stored', async (_method, call, _needsId) => {
-    const created = await http.agent.post(path).set(http.auth()).send(validIntegration());
-    const res = await call(created.body.id).set(http.auth(service.readOnlyApiKey));
+    const created = await ctx.http.agent.post(path).set(ctx.http.auth()).send(validIntegration());
+    const res = await call(created.body.id).set(ctx.http.auth(ctx.service.readOnlyApiKey));
     expect(res.status).toBe(403);
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     const evalId = res.headers[EVALUATION_HEADER.toLowerCase()];
@@ -77,21 +70,21 @@ describe('authorization', () => {
     const stored = await storedEvaluation(evalId);
     expect(stored.allowed).toBe(false);
     expect(stored.payload).toMatchObject({ id: evalId, decision: 4, allowed: false, diagnostics: { reason: [] } });
-    const after = await http.agent.get(`${path}/${created.body.id}`).set(http.auth());
+    const after = await ctx.http.agent.get(`${path}/${created.body.id}`).set(ctx.http.auth());
     expect(after.body.name).toBe(validIntegration().name);
   });
 });
 
 describe('authorization evaluations', () => {
   test('every authenticated call, allowed or denied, successful or not, stores one evaluation before answering', async () => {
-    const created = await http.agent.post(path).set(http.auth()).send(validIntegration());
+    const created = await ctx.http.agent.post(path).set(ctx.http.auth()).send(validIntegration());
     const calls = [
-      http.agent.get(path).set(http.auth()),
-      http.agent.get(`${path}/${created.body.id}`).set(http.auth(service.readOnlyApiKey)),
-      http.agent.post(path).set(http.auth()).send({ name: '' }),
-      http.agent.get(`${path}/whk_3MbBoCj0RGqMz3ONZBJzcvPVpAO`).set(http.auth()),
-      http.agent.delete(`${path}/${created.body.id}`).set(http.auth(service.readOnlyApiKey)),
-      http.agent.patch(`${path}/${created.body.id}`).set(http.auth()).send({ name: 'renamed' }),
+      ctx.http.agent.get(path).set(ctx.http.auth()),
+      ctx.http.agent.get(`${path}/${created.body.id}`).set(ctx.http.auth(ctx.service.readOnlyApiKey)),
+      ctx.http.agent.post(path).set(ctx.http.auth()).send({ name: '' }),
+      ctx.http.agent.get(`${path}/whk_3MbBoCj0RGqMz3ONZBJzcvPVpAO`).set(ctx.http.auth()),
+      ctx.http.agent.delete(`${path}/${created.body.id}`).set(ctx.http.auth(ctx.service.readOnlyApiKey)),
+      ctx.http.agent.patch(`${path}/${created.body.id}`).set(ctx.http.auth()).send({ name: 'renamed' }),
     ];
     const responses = await Promise.all(calls);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 400, 404, 403, 200]);
@@ -103,9 +96,9 @@ describe('authorization evaluations', () => {
   });
 
   test('the stored event has the seed shape and GET /v1/authorization-evaluations/{id} returns it', async () => {
-    const res = await http.agent.get(path).set(http.auth(service.readOnlyApiKey));
+    const res = await ctx.http.agent.get(path).set(ctx.http.auth(ctx.service.readOnlyApiKey));
     const id = res.headers[EVALUATION_HEADER.toLowerCase()];
-    const fetched = await http.agent.get(`/v1/authorization-evaluations/${id}`).set(http.auth());
+    const fetched = await ctx.http.agent.get(`/v1/authorization-evaluations/${id}`).set(ctx.http.auth());
     expect(fetched.status).toBe(200);
     const seed = require('../../test/fixtures/authorization-event.json');
     expect(Object.keys(fetched.body).sort()).toEqual(Object.keys(seed).sort());
@@ -128,7 +121,7 @@ describe('authorization evaluations', () => {
   });
 
   test('an unknown evaluation id is 404', async () => {
-    const res = await http.agent.get('/v1/authorization-evaluations/eval_3MbBoCj0RGqMz3ONZBJzcvPVpAO').set(http.auth());
+    const res = await ctx.http.agent.get('/v1/authorization-evaluations/eval_3MbBoCj0RGqMz3ONZBJzcvPVpAO').set(ctx.http.auth());
     expect(res.status).toBe(404);
   });
 });

@@ -1,19 +1,12 @@
-import { startTestService, type TestService } from '../../test/support/service';
-import { client, validIntegration } from '../../test/support/http';
+import { serviceForFile, validIntegration } from '../../test/support/http';
 import { LIMITS } from './rules';
 
-let service: TestService;
-let http: ReturnType<typeof client>;
-beforeAll(async () => {
-  service = await startTestService({ env: { CF_WEBHOOK_ALLOW_HTTP: 'false' } });
-  http = client(service);
-});
-afterAll(() => service.stop());
+const ctx = serviceForFile({ env: { CF_WEBHOOK_ALLOW_HTTP: 'false' } });
 
 const path = '/v1/webhook-integrations';
 
 async function problems(body: unknown): Promise<Array<{ path: string; message: string }>> {
-  const res = await http.agent.post(path).set(http.auth()).send(body as object);
+  const res = await ctx.http.agent.post(path).set(ctx.http.auth()).send(body as object);
   expect(res.status).toBe(400);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ type: expect.stringContaining('validation'), title: 'Validation failed', status: 400 });
@@ -21,7 +14,7 @@ async function problems(body: unknown): Promise<Array<{ path: string; message: s
 }
 
 async function countIntegrations(): Promise<number> {
-  const { rows } = await service.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_integrations');
+  const { rows } = await ctx.service.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_integrations');
   return Number(rows[0].n);
 }
 
@@ -58,7 +51,7 @@ describe('name', () => {
   });
 
   test('the longest allowed name is accepted', async () => {
-    const res = await http.agent.post(path).set(http.auth()).send(validIntegration({ name: 'x'.repeat(LIMITS.nameMaxLength) }));
+    const res = await ctx.http.agent.post(path).set(ctx.http.auth()).send(validIntegration({ name: 'x'.repeat(LIMITS.nameMaxLength) }));
     expect(res.status).toBe(201);
   });
 });
@@ -81,7 +74,7 @@ describe('url', () => {
   });
 
   test('https with port, path and query is accepted', async () => {
-    const res = await http.agent.post(path).set(http.auth()).send(validIntegration({ url: 'https://hooks.example.com:8443/a/b?c=d' }));
+    const res = await ctx.http.agent.post(path).set(ctx.http.auth()).send(validIntegration({ url: 'https://hooks.example.com:8443/a/b?c=d' }));
     expect(res.status).toBe(201);
   });
 });
@@ -136,18 +129,18 @@ describe('headers', () => {
   });
 
   test('error messages never repeat a header value', async () => {
-    const res = await http.agent
+    const res = await ctx.http.agent
       .post(path)
-      .set(http.auth())
+      .set(ctx.http.auth())
       .send(validIntegration({ headers: [{ key: 'X-Secret', value: 'sup3r-s3cret\r\n' }] }));
     expect(res.status).toBe(400);
     expect(res.text).not.toContain('sup3r-s3cret');
   });
 
   test('token characters and tabs inside values are accepted', async () => {
-    const res = await http.agent
+    const res = await ctx.http.agent
       .post(path)
-      .set(http.auth())
+      .set(ctx.http.auth())
       .send(validIntegration({ headers: [{ key: "X-!#$%&'*+-.^_`|~9", value: 'a\tb' }] }));
     expect(res.status).toBe(201);
   });
@@ -173,20 +166,20 @@ describe('body', () => {
   });
 
   test.each([[[]], ['a string'], [42], [null]])('a body of %j is refused', async (body) => {
-    const res = await http.agent.post(path).set(http.auth()).set('Content-Type', 'application/json').send(JSON.stringify(body));
+    const res = await ctx.http.agent.post(path).set(ctx.http.auth()).set('Content-Type', 'application/json').send(JSON.stringify(body));
     expect(res.status).toBe(400);
     expect(res.body.errors.length).toBeGreaterThan(0);
   });
 
   test('PATCH validates the fields it is given, with the same rules', async () => {
-    const created = await http.agent.post(path).set(http.auth()).send(validIntegration());
-    const res = await http.agent
+    const created = await ctx.http.agent.post(path).set(ctx.http.auth()).send(validIntegration());
+    const res = await ctx.http.agent
       .patch(`${path}/${created.body.id}`)
-      .set(http.auth())
+      .set(ctx.http.auth())
       .send({ url: 'http://example.com', headers: [{ key: 'Host', value: 'x' }], bogus: 1 });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['bogus', 'headers[0].key', 'url']);
-    const after = await http.agent.get(`${path}/${created.body.id}`).set(http.auth());
+    const after = await ctx.http.agent.get(`${path}/${created.body.id}`).set(ctx.http.auth());
     expect(after.body.url).toBe(validIntegration().url);
   });
 });

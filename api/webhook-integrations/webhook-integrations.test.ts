@@ -1,19 +1,12 @@
-import { startTestService, type TestService } from '../../test/support/service';
-import { client, validIntegration } from '../../test/support/http';
+import { startTestService } from '../../test/support/service';
+import { client, serviceForFile, validIntegration } from '../../test/support/http';
 
-let service: TestService;
-let http: ReturnType<typeof client>;
-
-beforeAll(async () => {
-  service = await startTestService();
-  http = client(service);
-});
-afterAll(() => service.stop());
+const ctx = serviceForFile();
 
 const path = '/v1/webhook-integrations';
 
 async function create(body: Record<string, unknown> = validIntegration()) {
-  const res = await http.agent.post(path).set(http.auth()).send(body);
+  const res = await ctx.http.agent.post(path).set(ctx.http.auth()).send(body);
   expect(res.status).toBe(201);
   return res;
 }
@@ -40,7 +33,7 @@ describe('CRUD', () => {
 
   test('get returns what was created; headers keep their order; filter is a sorted set', async () => {
     const created = await create(validIntegration({ filter_for_actions: ['grant.revoked', 'grant.approved', 'grant.revoked'] }));
-    const res = await http.agent.get(`${path}/${created.body.id}`).set(http.auth());
+    const res = await ctx.http.agent.get(`${path}/${created.body.id}`).set(ctx.http.auth());
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('"1"');
     expect(res.body.headers).toEqual(validIntegration().headers);
@@ -49,9 +42,9 @@ describe('CRUD', () => {
 
   test('put replaces every field, omitted optional fields return to their defaults', async () => {
     const created = await create();
-    const res = await http.agent
+    const res = await ctx.http.agent
       .put(`${path}/${created.body.id}`)
-      .set(http.auth())
+      .set(ctx.http.auth())
       .send({ name: 'Replaced', url: 'https://other.example.com/x' });
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('"2"');
@@ -68,24 +61,24 @@ describe('CRUD', () => {
 
   test('patch changes only the given fields', async () => {
     const created = await create();
-    const res = await http.agent.patch(`${path}/${created.body.id}`).set(http.auth()).send({ send_authorization_events: true });
+    const res = await ctx.http.agent.patch(`${path}/${created.body.id}`).set(ctx.http.auth()).send({ send_authorization_events: true });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ...validIntegration(), filter_for_actions: ['grant.approved', 'grant.revoked'], send_authorization_events: true });
   });
 
   test('delete answers 204, then the integration is gone (404 problem)', async () => {
     const created = await create();
-    expect((await http.agent.delete(`${path}/${created.body.id}`).set(http.auth())).status).toBe(204);
-    const res = await http.agent.get(`${path}/${created.body.id}`).set(http.auth());
+    expect((await ctx.http.agent.delete(`${path}/${created.body.id}`).set(ctx.http.auth())).status).toBe(204);
+    const res = await ctx.http.agent.get(`${path}/${created.body.id}`).set(ctx.http.auth());
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 404, title: 'Not found' });
-    expect((await http.agent.delete(`${path}/${created.body.id}`).set(http.auth())).status).toBe(404);
+    expect((await ctx.http.agent.delete(`${path}/${created.body.id}`).set(ctx.http.auth())).status).toBe(404);
   });
 
   test('an id that is not an integration id is 404, not 500', async () => {
     for (const id of ['nope', 'whk_short', "whk_'; DROP TABLE x; --", 'eval_3MbBoFvMp3o1XFHI5yfkPyegqBQ']) {
-      const res = await http.agent.get(`${path}/${encodeURIComponent(id)}`).set(http.auth());
+      const res = await ctx.http.agent.get(`${path}/${encodeURIComponent(id)}`).set(ctx.http.auth());
       expect(res.status).toBe(404);
     }
   });
@@ -131,7 +124,7 @@ describe('pagination', () => {
     [{ page_token: 'not-a-token' }, 'page_token'],
     [{ colour: 'blue' }, 'colour'],
   ])('bad query %j is a 400 naming %s', async (query, field) => {
-    const res = await http.agent.get(path).query(query).set(http.auth());
+    const res = await ctx.http.agent.get(path).query(query).set(ctx.http.auth());
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
   });
@@ -141,21 +134,21 @@ describe('If-Match', () => {
   test('a stale ETag is refused with 412 and nothing changes; the current one succeeds', async () => {
     const created = await create();
     const id = created.body.id;
-    const first = await http.agent.patch(`${path}/${id}`).set(http.auth()).set('If-Match', '"1"').send({ name: 'First' });
+    const first = await ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', '"1"').send({ name: 'First' });
     expect(first.status).toBe(200);
     expect(first.headers.etag).toBe('"2"');
 
-    const stale = await http.agent.patch(`${path}/${id}`).set(http.auth()).set('If-Match', '"1"').send({ name: 'Lost' });
+    const stale = await ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', '"1"').send({ name: 'Lost' });
     expect(stale.status).toBe(412);
     expect(stale.headers['content-type']).toMatch(/problem\+json/);
-    const stalePut = await http.agent.put(`${path}/${id}`).set(http.auth()).set('If-Match', '"1"').send(validIntegration({ name: 'Lost' }));
+    const stalePut = await ctx.http.agent.put(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', '"1"').send(validIntegration({ name: 'Lost' }));
     expect(stalePut.status).toBe(412);
-    const staleDelete = await http.agent.delete(`${path}/${id}`).set(http.auth()).set('If-Match', '"1"');
+    const staleDelete = await ctx.http.agent.delete(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', '"1"');
     expect(staleDelete.status).toBe(412);
 
-    const current = await http.agent.get(`${path}/${id}`).set(http.auth());
+    const current = await ctx.http.agent.get(`${path}/${id}`).set(ctx.http.auth());
     expect(current.body.name).toBe('First');
-    const del = await http.agent.delete(`${path}/${id}`).set(http.auth()).set('If-Match', current.headers.etag);
+    const del = await ctx.http.agent.delete(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', current.headers.etag);
     expect(del.status).toBe(204);
   });
 
@@ -163,12 +156,12 @@ describe('If-Match', () => {
     const created = await create({ name: 'c', url: 'https://example.com/' });
     const id = created.body.id;
     const results = await Promise.all([
-      http.agent.patch(`${path}/${id}`).set(http.auth()).send({ send_audit_log_events: true }),
-      http.agent.patch(`${path}/${id}`).set(http.auth()).send({ send_authorization_events: true }),
+      ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).send({ send_audit_log_events: true }),
+      ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).send({ send_authorization_events: true }),
     ]);
     const statuses = results.map((r) => r.status).sort();
     // Either both applied in turn, or the loser was told to retry (412) — never a silent overwrite.
-    const final = await http.agent.get(`${path}/${id}`).set(http.auth());
+    const final = await ctx.http.agent.get(`${path}/${id}`).set(ctx.http.auth());
     if (statuses.every((s) => s === 200)) {
       expect(final.body.send_audit_log_events && final.body.send_authorization_events).toBe(true);
       expect(final.headers.etag).toBe('"3"');

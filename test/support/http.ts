@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { TestService } from './service';
+import { startTestService, type TestService } from './service';
 
 /** A supertest agent bound to a running service, with helpers for the bearer header. */
 export function client(service: Pick<TestService, 'baseUrl' | 'apiKey'>) {
@@ -20,3 +20,17 @@ export const validIntegration = (overrides: Record<string, unknown> = {}) => ({
   filter_for_actions: ['grant.revoked', 'grant.approved'],
   ...overrides,
 });
+
+/**
+ * The real service for one test file: started before its tests (on a database of its own) and stopped after.
+ * Use the returned object's `service` and `http` inside tests.
+ */
+export function serviceForFile(opts?: Parameters<typeof startTestService>[0]) {
+  const ctx = {} as { service: TestService; http: ReturnType<typeof client> };
+  beforeAll(async () => {
+    ctx.service = await startTestService(opts);
+    ctx.http = client(ctx.service);
+  });
+  afterAll(() => ctx.service?.stop());
+  return ctx;
+}
