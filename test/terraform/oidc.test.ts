@@ -5,68 +5,12 @@
  * allowed for them. It serves discovery, a JWKS and a token endpoint that checks client_secret_basic
  * credentials; the real API (CF_OIDC_ISSUERS) verifies the JWTs it mints against that JWKS.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { startFakeIssuer, type FakeIssuer } from '../support/fake-oidc';
 import { startTestService, type TestService } from '../support/service';
 import { api, buildMirror, Workspace } from './harness';
 
 const CLIENT_ID = 'terraform-ci';
 const CLIENT_SECRET = 'oidc-client-secret-9d2c41';
-
-interface FakeIssuer {
-  url: string;
-  tokensIssued: number;
-  close(): Promise<void>;
-}
-
-async function startFakeIssuer(): Promise<FakeIssuer> {
-  const { publicKey, privateKey } = await generateKeyPair('ES256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
-  const state = { url: '', tokensIssued: 0 };
-  const server: Server = createServer((req, res) => {
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === 'GET' && req.url === '/.well-known/openid-configuration') {
-      return json(200, { issuer: state.url, token_endpoint: `${state.url}/oauth2/token`, jwks_uri: `${state.url}/jwks.json` });
-    }
-    if (req.method === 'GET' && req.url === '/jwks.json') return json(200, { keys: [jwk] });
-    if (req.method === 'POST' && req.url === '/oauth2/token') {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', async () => {
-        const expected = 'Basic ' + Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64');
-        const form = new URLSearchParams(body);
-        if (req.headers.authorization !== expected) return json(401, { error: 'invalid_client' });
-        if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
-        state.tokensIssued++;
-        const token = await new SignJWT({ cf_role: 'admin' })
-          .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
-          .setIssuer(state.url)
-          .setSubject(CLIENT_ID)
-          .setIssuedAt()
-          .setExpirationTime('10m')
-          .sign(privateKey);
-        json(200, { access_token: token, token_type: 'Bearer', expires_in: 600 });
-      });
-      return;
-    }
-    json(404, { error: 'not_found' });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    get url() {
-      return state.url;
-    },
-    get tokensIssued() {
-      return state.tokensIssued;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 describe('OIDC client credentials', () => {
   let issuer: FakeIssuer;
@@ -75,7 +19,7 @@ describe('OIDC client credentials', () => {
   const workspaces: Workspace[] = [];
 
   beforeAll(async () => {
-    issuer = await startFakeIssuer();
+    issuer = await startFakeIssuer({ id: CLIENT_ID, secret: CLIENT_SECRET, claims: { cf_role: 'admin' } });
     [service, mirror] = await Promise.all([startTestService({ env: { CF_OIDC_ISSUERS: issuer.url } }), buildMirror()]);
   });
 
