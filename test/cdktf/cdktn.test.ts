@@ -3,10 +3,9 @@
  * with every `import ... from 'cdktf'` answered by cdktn 0.24 (what installing cdktn under the name cdktf, or
  * an import map, does). The configuration it synthesizes must equal cdktf's, and Terraform must accept it.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildMirror, TERRAFORM, Workspace, type RunResult } from '../terraform/harness';
+import { buildMirror, runProcess, TERRAFORM, Workspace } from '../terraform/harness';
 
 type Cdk = typeof import('cdktf');
 type Example = typeof import('../../cdktf/examples/main');
@@ -82,16 +81,7 @@ describe('the construct on CDK Terrain (cdktn 0.24)', () => {
       app.synth();
       const stackDir = join(ws.dir, 'cdktf.out/stacks/webhooks');
       expect(JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'))['//'].metadata.version).toBe('0.24.0');
-      const run = (args: string[]) =>
-        new Promise<RunResult>((ok, fail) => {
-          const child = spawn(TERRAFORM, [...args, '-no-color'], { cwd: stackDir, env: ws.env });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-          child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-          child.on('error', fail);
-          child.on('close', (code) => ok({ code, stdout, stderr }));
-        });
+      const run = (args: string[]) => runProcess(TERRAFORM, [...args, '-no-color'], stackDir, ws.env);
       expect(await run(['init', '-input=false', '-backend=false'])).toMatchObject({ code: 0 });
       const validate = await run(['validate', '-json']);
       expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, error_count: 0 });

@@ -3,28 +3,16 @@
  * filesystem mirror, apply it against the real API, check the integrations over REST, change the app and
  * re-apply (updated in place: same ids), then destroy.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startTestService, type TestService } from '../support/service';
-import { api, buildMirror, TERRAFORM, Workspace, type RunResult } from '../terraform/harness';
+import { api, buildMirror, runProcess, TERRAFORM, Workspace, type RunResult } from '../terraform/harness';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLE = join(ROOT, 'cdktf/examples/main.ts');
 const SECRET = 'cdktf-e2e-token-5b9e1c';
 const BASE_URL = 'http://127.0.0.1:9'; // discard port: nothing listens, and loopback is refused for delivery
 
-function exec(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code, stdout, stderr }));
-  });
-}
 
 describe('CDKTF example app against the real API', () => {
   let service: TestService;
@@ -35,7 +23,7 @@ describe('CDKTF example app against the real API', () => {
 
   /** Runs the example app as `cdktf synth` would (its cdktf.json "app"), writing into the workspace. */
   const synth = (env: Record<string, string> = {}) =>
-    exec(join(ROOT, 'node_modules/.bin/tsx'), [EXAMPLE], ws.dir, {
+    runProcess(join(ROOT, 'node_modules/.bin/tsx'), [EXAMPLE], ws.dir, {
       ...ws.env,
       CDKTF_OUTDIR: join(ws.dir, 'cdktf.out'),
       WEBHOOK_BASE_URL: BASE_URL,
@@ -44,7 +32,7 @@ describe('CDKTF example app against the real API', () => {
 
   /** Terraform in the synthesized stack's directory; fails the test with its output on an unexpected exit code. */
   const terraform = async (args: string[], expected = 0): Promise<RunResult> => {
-    const result = await exec(TERRAFORM, [...args, '-no-color'], stackDir, ws.env);
+    const result = await runProcess(TERRAFORM, [...args, '-no-color'], stackDir, ws.env);
     if (result.code !== expected) {
       throw new Error(`terraform ${args.join(' ')} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
     }

@@ -30,6 +30,19 @@ export async function buildMirror(): Promise<string> {
   return mirror;
 }
 
+/** Runs a command to its end and collects its output (asynchronously: the API under test may be in this process). */
+export function runProcess(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export function cliConfig(mirror: string): string {
   return `provider_installation {
   filesystem_mirror {
@@ -90,19 +103,7 @@ export class Workspace {
 
   /** Runs terraform asynchronously (the API under test may live in this same process). */
   run(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(TERRAFORM, [...args], {
-        cwd: this.dir,
-        env: { ...this.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runProcess(TERRAFORM, args, this.dir, { ...this.env, ...env });
   }
 
   /** Runs and fails the test with terraform's output when the exit code is not the expected one. */
