@@ -211,14 +211,7 @@ export class DeliveryWorker {
     const keys = [...this.ready.keys()];
     for (let k = 0; k < keys.length && this.inflight < this.o.concurrency; k++) {
       const iid = keys[(this.cursor + k) % keys.length];
-      const queue = this.ready.get(iid)!;
-      while (queue.length > 0 && (this.running.get(iid) ?? 0) < this.o.perDestination && this.inflight < this.o.concurrency) {
-        const job = queue.shift()!;
-        this.waiting--;
-        if (job.dispatchBy < now) this.toRelease.push(job.id);
-        else this.dispatch(job);
-      }
-      if (queue.length === 0) this.ready.delete(iid);
+      this.startWaiting(iid, this.ready.get(iid)!, now);
     }
     this.cursor++;
     if (this.toRelease.length > 0) void this.release();
@@ -228,7 +221,15 @@ export class DeliveryWorker {
   private pumpOne(iid: string): void {
     const queue = this.ready.get(iid);
     if (!queue || this.stopped) return;
-    const now = Date.now();
+    this.startWaiting(iid, queue, Date.now());
+    if (this.toRelease.length > 0) void this.release();
+  }
+
+  /**
+   * Starts one integration's waiting deliveries while it and the worker have free slots; a delivery that waited
+   * past its dispatch deadline is queued for release instead (its lease would not outlast an attempt).
+   */
+  private startWaiting(iid: string, queue: Waiting[], now: number): void {
     while (queue.length > 0 && (this.running.get(iid) ?? 0) < this.o.perDestination && this.inflight < this.o.concurrency) {
       const job = queue.shift()!;
       this.waiting--;
@@ -236,7 +237,6 @@ export class DeliveryWorker {
       else this.dispatch(job);
     }
     if (queue.length === 0) this.ready.delete(iid);
-    if (this.toRelease.length > 0) void this.release();
   }
 
   /** Releases prefetched deliveries that waited too long (their destination is slow, or hangs). */
