@@ -5,13 +5,24 @@ const bool = (name: string) =>
     .enum(['true', 'false', '1', '0'], { message: `${name} must be true or false` })
     .transform((v) => v === 'true' || v === '1');
 
-/** Parses a comma-separated list of CIDRs; each entry is checked by the SSRF policy when it is built. */
-const cidrList = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+/** A comma-separated list; blanks dropped. */
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** CIDRs, comma-separated; each entry is checked by the SSRF policy when it is built. */
+const cidrList = list;
+
+/** Scopes never contain commas or spaces (RFC 6749 section 3.3), so either separates them. */
+const scopeList = z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean));
+
+const urlList = (name: string) =>
+  list.superRefine((urls, ctx) => {
+    for (const u of urls) {
+      if (!/^https?:\/\/[^/]/.test(u) || !URL.canParse(u)) ctx.addIssue({ code: 'custom', message: `${name} must be http(s) URLs, comma-separated (got ${JSON.stringify(u)})` });
+    }
+  });
 
 /** Every setting the service reads, with its default. Parsed once at start-up (see loadConfig). */
-const ConfigSchema = z.object({
+const ConfigFields = z.object({
   /** TCP port of the HTTP API. Default 8080. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address to listen on. Default 0.0.0.0 (all interfaces). */
@@ -46,14 +57,66 @@ const ConfigSchema = z.object({
   CF_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).default(256),
   /** Delivery attempts in flight to one integration, so a slow destination cannot hold the rest. Default 32. */
   CF_WEBHOOK_CONCURRENCY_PER_DESTINATION: z.coerce.number().int().min(1).default(32),
-  /** OIDC issuers whose access tokens the API accepts, comma-separated (JWKS discovered from each). */
-  CF_OIDC_ISSUERS: cidrList.default([]),
-  /** Expected `aud` of OIDC access tokens; unset accepts any audience. */
-  CF_OIDC_AUDIENCE: z.string().optional(),
+  /**
+   * OIDC issuers whose JWT access tokens the API accepts, comma-separated (keys from each issuer's discovery
+   * document). Default none.
+   */
+  CF_OIDC_ISSUERS: urlList('CF_OIDC_ISSUERS').default([]),
+  /**
+   * Audiences a token's `aud` must name one of, comma-separated (an API identifier such as
+   * `https://commonfate.example.com` or `api://commonfate`). Tokens that carry an `aud` are checked against
+   * this list only. Default none.
+   */
+  CF_OIDC_AUDIENCE: list.default([]),
+  /**
+   * Client ids accepted for tokens without an `aud` (Cognito's access tokens), matched against `client_id`
+   * (or `azp`, `cid`, `appid`), comma-separated. Default none.
+   */
+  CF_OIDC_CLIENT_IDS: list.default([]),
+  /**
+   * The claim holding the caller's role: `admin` (a string, or in a list) makes an admin. A dotted path reaches
+   * into objects (`realm_access.roles`) when no claim has the whole name. Default `cf_role`.
+   */
+  CF_OIDC_ROLE_CLAIM: z.string().min(1).default('cf_role'),
+  /** Scopes (in `scope` or `scp`) that make a token's caller an admin, comma- or space-separated. Default none. */
+  CF_OIDC_ADMIN_SCOPES: scopeList.default([]),
+  /** RFC 7662 introspection endpoint for opaque (non-JWT) access tokens. Unset: opaque tokens are refused. */
+  CF_OIDC_INTROSPECTION_URL: z.string().url({ message: 'CF_OIDC_INTROSPECTION_URL must be an http(s) URL' }).optional(),
+  /** Client id the API authenticates with at the introspection endpoint (client_secret_basic). */
+  CF_OIDC_INTROSPECTION_CLIENT_ID: z.string().optional(),
+  /** Client secret for the introspection endpoint. */
+  CF_OIDC_INTROSPECTION_CLIENT_SECRET: z.string().optional(),
+  /**
+   * Longest time an introspection result is reused, in seconds; never beyond the token's own `exp`. 0 asks
+   * the identity provider on every call. Default 60.
+   */
+  CF_OIDC_INTROSPECTION_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
   /** pino log level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Maximum connections in the Postgres pool. Default 10. */
   CF_DB_POOL_SIZE: z.coerce.number().int().min(2).default(10),
+});
+
+/**
+ * Settings that only make sense together. Accepting tokens from an issuer without checking whom they are for
+ * would let a token minted for any other API at the same identity provider in, so an audience or client id
+ * list is required.
+ */
+const ConfigSchema = ConfigFields.superRefine((c, ctx) => {
+  const acceptsTokens = c.CF_OIDC_ISSUERS.length > 0 || c.CF_OIDC_INTROSPECTION_URL !== undefined;
+  if (acceptsTokens && c.CF_OIDC_AUDIENCE.length === 0 && c.CF_OIDC_CLIENT_IDS.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CF_OIDC_AUDIENCE'],
+      message:
+        'OIDC access tokens are accepted (CF_OIDC_ISSUERS or CF_OIDC_INTROSPECTION_URL), so set CF_OIDC_AUDIENCE (the aud of tokens for this API) and/or CF_OIDC_CLIENT_IDS (for tokens without aud)',
+    });
+  }
+  if (c.CF_OIDC_INTROSPECTION_URL) {
+    for (const name of ['CF_OIDC_INTROSPECTION_CLIENT_ID', 'CF_OIDC_INTROSPECTION_CLIENT_SECRET'] as const) {
+      if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required with CF_OIDC_INTROSPECTION_URL` });
+    }
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -63,7 +126,7 @@ export class ConfigError extends Error {}
 /** Reads settings from the environment; throws ConfigError naming each bad variable and what it expects. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const picked: Record<string, string> = {};
-  for (const key of Object.keys(ConfigSchema.shape)) {
+  for (const key of Object.keys(ConfigFields.shape)) {
     const value = env[key];
     if (value !== undefined && value !== '') picked[key] = value;
   }

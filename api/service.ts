@@ -71,7 +71,20 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
     const authenticator = new Authenticator({
       pool: db.pool,
       oidcIssuers: config.CF_OIDC_ISSUERS,
-      oidcAudience: config.CF_OIDC_AUDIENCE,
+      tokenPolicy: {
+        audiences: config.CF_OIDC_AUDIENCE,
+        clientIds: config.CF_OIDC_CLIENT_IDS,
+        roleClaim: config.CF_OIDC_ROLE_CLAIM,
+        adminScopes: config.CF_OIDC_ADMIN_SCOPES,
+      },
+      introspection: config.CF_OIDC_INTROSPECTION_URL
+        ? {
+            url: new URL(config.CF_OIDC_INTROSPECTION_URL),
+            clientId: config.CF_OIDC_INTROSPECTION_CLIENT_ID!,
+            clientSecret: config.CF_OIDC_INTROSPECTION_CLIENT_SECRET!,
+            cacheSeconds: config.CF_OIDC_INTROSPECTION_CACHE_SECONDS,
+          }
+        : undefined,
     });
     const metrics = new ServiceMetrics(db.pool);
     const outbound = new OutboundClient({

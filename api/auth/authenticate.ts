@@ -1,15 +1,20 @@
 import type { Pool } from 'pg';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { hashSecret, type Role } from './api-keys';
 import type { Principal } from './principal';
 import { unauthenticated } from '../http/errors';
+import { Introspector, type IntrospectionOptions } from './introspection';
+import { JwtVerifier, looksLikeJwe, looksLikeJwt } from './jwt-verifier';
+import { invalidToken } from './problems';
+import { principalFromClaims, type TokenPolicy } from './token-claims';
 
 export interface AuthenticatorOptions {
   pool: Pool;
-  /** OIDC issuers whose access tokens are accepted (JWKS from each issuer's discovery document). */
+  /** OIDC issuers whose JWT access tokens are accepted (JWKS from each issuer's discovery document). */
   oidcIssuers: string[];
-  /** Required `aud` of access tokens, if set. */
-  oidcAudience?: string;
+  /** Whom tokens must be for and how their roles are read (CF_OIDC_AUDIENCE, …_CLIENT_IDS, …_ROLE_CLAIM, …_ADMIN_SCOPES). */
+  tokenPolicy?: Partial<TokenPolicy>;
+  /** RFC 7662 introspection for opaque access tokens; unset: opaque tokens are refused. */
+  introspection?: IntrospectionOptions;
   /** How long a verified API key is trusted without asking the database again. Default 5000 ms. */
   cacheTtlMs?: number;
 }
@@ -19,18 +24,29 @@ interface CachedKey {
   expires: number;
 }
 
+/** Keys this service generates start so (api-keys.ts); a credential with it is never sent to the identity provider. */
+const API_KEY_PREFIX = 'cfk_';
+
 /**
- * Resolves `Authorization: Bearer <credential>` to a principal: an API key (looked up by SHA-256, cached
- * briefly; revocation is also pushed to every instance with NOTIFY api_keys_changed) or an OIDC access token
- * (a JWT verified against its issuer's JWKS; role from the `cf_role` claim, default read_only).
+ * Resolves `Authorization: Bearer <credential>` to a principal:
+ * - a JWT, when issuers are trusted: verified against its issuer's JWKS (jwt-verifier.ts);
+ * - otherwise an API key (looked up by SHA-256, cached briefly; revocation is also pushed to every instance with
+ *   NOTIFY api_keys_changed);
+ * - failing that, an opaque access token, when introspection is configured (introspection.ts).
+ * Token claims become a principal in token-claims.ts. Every refusal is a 401 whose detail says why.
  */
 export class Authenticator {
   private readonly cache = new Map<string, CachedKey>();
-  private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   private readonly ttl: number;
+  private readonly jwt: JwtVerifier;
+  private readonly introspector?: Introspector;
+  private readonly policy: TokenPolicy;
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.ttl = options.cacheTtlMs ?? 5000;
+    this.jwt = new JwtVerifier(options.oidcIssuers);
+    this.introspector = options.introspection ? new Introspector(options.introspection) : undefined;
+    this.policy = { audiences: [], clientIds: [], roleClaim: 'cf_role', adminScopes: [], ...options.tokenPolicy };
   }
 
   /** Forget every cached key (after a revocation). */
@@ -43,12 +59,36 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthenticated('The Authorization header must use the Bearer scheme.');
     const credential = match[1];
-    if (credential.split('.').length === 3 && this.options.oidcIssuers.length > 0) {
-      return this.fromAccessToken(credential);
+    if (this.jwt.enabled && looksLikeJwt(credential)) {
+      const { claims, issuer } = await this.jwt.verify(credential);
+      return principalFromClaims(claims, this.policy, issuer);
     }
     const principal = await this.fromApiKey(credential);
-    if (!principal) throw unauthenticated('The credential is not a valid API key or access token.');
-    return principal;
+    if (principal) return principal;
+    if (credential.startsWith(API_KEY_PREFIX)) throw unauthenticated('The API key is not valid or has been revoked.');
+    if (this.introspector) return this.fromIntrospection(credential);
+    throw unauthenticated(this.whyRefused(credential));
+  }
+
+  private async fromIntrospection(token: string): Promise<Principal> {
+    const claims = await this.introspector!.introspect(token);
+    if (!claims) throw invalidToken('The identity provider reports the access token as not active (expired, revoked or unknown).');
+    const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
+    if (iss && this.options.oidcIssuers.length > 0 && !this.options.oidcIssuers.some((i) => i.replace(/\/+$/, '') === iss.replace(/\/+$/, ''))) {
+      throw invalidToken(`The access token's issuer ${JSON.stringify(iss)} is not trusted by this API (CF_OIDC_ISSUERS).`);
+    }
+    return principalFromClaims(claims, this.policy, iss ?? this.options.introspection!.url.origin);
+  }
+
+  /** The 401 detail for a credential that is no API key and that nothing configured here can check. */
+  private whyRefused(credential: string): string {
+    if (looksLikeJwt(credential)) {
+      return 'The credential is a JWT, but this API trusts no OIDC issuer (CF_OIDC_ISSUERS), so it accepts only API keys.';
+    }
+    if (looksLikeJwe(credential)) {
+      return 'The credential is an encrypted token (JWE), which this API cannot read. Identity providers issue these when the token request names no audience (Auth0 does): set oidc_audience so the token is a signed JWT for this API.';
+    }
+    return 'The credential is neither a valid API key nor a JWT access token. If it is an opaque OAuth2 access token, this API cannot verify it: token introspection (CF_OIDC_INTROSPECTION_URL) is not configured. Request a JWT access token instead (most identity providers issue one when the request names this API with oidc_audience or oidc_scopes), or configure introspection.';
   }
 
   private async fromApiKey(secret: string): Promise<Principal | null> {
@@ -74,49 +114,5 @@ export class Authenticator {
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, expires: now + this.ttl });
     return principal;
-  }
-
-  private async fromAccessToken(token: string): Promise<Principal> {
-    let payload: JWTPayload;
-    try {
-      const unverified = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as JWTPayload;
-      const issuer = this.options.oidcIssuers.find((i) => i.replace(/\/$/, '') === String(unverified.iss).replace(/\/$/, ''));
-      if (!issuer) throw new Error('issuer not trusted');
-      ({ payload } = await jwtVerify(token, await this.keySet(issuer), {
-        issuer: unverified.iss,
-        ...(this.options.oidcAudience ? { audience: this.options.oidcAudience } : {}),
-      }));
-    } catch {
-      throw unauthenticated('The access token is invalid, expired or from an untrusted issuer.');
-    }
-    if (!payload.sub) throw unauthenticated('The access token has no subject.');
-    const role: Role = payload.cf_role === 'admin' ? 'admin' : 'read_only';
-    const isUser = typeof payload.email === 'string';
-    const subject = `${payload.iss}/${payload.sub}`;
-    return {
-      type: isUser ? 'CF::User' : 'CF::Service',
-      id: payload.sub,
-      role,
-      name: typeof payload.name === 'string' ? payload.name : payload.sub,
-      email: typeof payload.email === 'string' ? payload.email : '',
-      identityChain: [
-        { id: { type: 'OIDC::Token', id: `${payload.iss}/${payload.jti ?? payload.sub}` } },
-        { id: { type: 'OIDC::Subject', id: subject } },
-        { id: { type: isUser ? 'CF::User' : 'CF::Service', id: payload.sub } },
-      ],
-    };
-  }
-
-  private async keySet(issuer: string) {
-    let set = this.jwks.get(issuer);
-    if (!set) {
-      const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
-      if (!res.ok) throw new Error(`discovery failed: ${res.status}`);
-      const doc = (await res.json()) as { jwks_uri?: string };
-      if (!doc.jwks_uri) throw new Error('discovery document has no jwks_uri');
-      set = createRemoteJWKSet(new URL(doc.jwks_uri));
-      this.jwks.set(issuer, set);
-    }
-    return set;
   }
 }
