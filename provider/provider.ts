@@ -4,7 +4,7 @@
  */
 import { apiKeyTokenSource, oidcTokenSource, type TokenSource } from './client/auth';
 import { ApiClient } from './client/api';
-import { Diagnostics, isUnknown, type BlockSchema, type ObjectValue, type ProviderDefinition } from './protocol';
+import { Diagnostics, isUnknown, type BlockSchema, type Logger, type ObjectValue, type ProviderDefinition } from './protocol';
 import { dataSources, resources } from './registry';
 import { PROVIDER_VERSION } from './version';
 
@@ -23,7 +23,7 @@ export const providerSchema: BlockSchema = {
       optional: true,
       sensitive: true,
       description:
-        'API key sent as a bearer token. Defaults to the `CF_API_KEY` environment variable. Set either this or the three `oidc_*` settings.',
+        'API key sent as a bearer token. Defaults to the `CF_API_KEY` environment variable. Set either this or the `oidc_*` client-credentials settings.',
     },
     oidc_client_id: {
       type: 'string',
@@ -42,6 +42,18 @@ export const providerSchema: BlockSchema = {
       description:
         'OIDC issuer URL; the token endpoint is discovered from `<issuer>/.well-known/openid-configuration`. Defaults to the `CF_OIDC_ISSUER` environment variable.',
     },
+    oidc_scopes: {
+      type: { list: 'string' },
+      optional: true,
+      description:
+        'Scopes to request with the client-credentials grant, e.g. `["commonfate/admin"]` (Okta needs at least one custom scope; Entra ID wants `["api://<app>/.default"]`). Defaults to the `CF_OIDC_SCOPES` environment variable (space-separated); none when both are unset.',
+    },
+    oidc_audience: {
+      type: 'string',
+      optional: true,
+      description:
+        'Identifier of the Common Fate API at the identity provider, sent as `audience` (Auth0) and as the RFC 8707 `resource` parameter, so the access token is a JWT for this API. Defaults to the `CF_OIDC_AUDIENCE` environment variable; not sent when both are unset.',
+    },
   },
 };
 
@@ -52,9 +64,28 @@ const ENV = {
   oidc_client_id: 'CF_OIDC_CLIENT_ID',
   oidc_client_secret: 'CF_OIDC_CLIENT_SECRET',
   oidc_issuer: 'CF_OIDC_ISSUER',
+  oidc_scopes: 'CF_OIDC_SCOPES',
+  oidc_audience: 'CF_OIDC_AUDIENCE',
 } as const satisfies Record<keyof typeof providerSchema.attributes, string>;
 
 type Setting = keyof typeof ENV;
+type StringSetting = Exclude<Setting, 'oidc_scopes'>;
+
+/** RFC 6749 section 3.3: a scope is one or more printable ASCII characters other than space, `"` and `\\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+function checkScopes(value: unknown, diags: Diagnostics): void {
+  if (!Array.isArray(value)) return;
+  value.forEach((scope, i) => {
+    if (typeof scope === 'string' && !SCOPE_TOKEN.test(scope)) {
+      diags.error(
+        'Invalid oidc_scopes',
+        `Each scope must be one word of printable characters without spaces or quotes (got ${JSON.stringify(scope)}); list several scopes as several elements.`,
+        ['oidc_scopes', i],
+      );
+    }
+  });
+}
 
 function checkUrl(name: Setting, raw: string, diags: Diagnostics): URL | undefined {
   let url: URL | undefined;
@@ -76,11 +107,18 @@ function checkUrl(name: Setting, raw: string, diags: Diagnostics): URL | undefin
 
 export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiClient> {
   /** The configured value, else the environment's; undefined when neither is set. */
-  function setting(config: ObjectValue, name: Setting): string | undefined {
+  function setting(config: ObjectValue, name: StringSetting): string | undefined {
     const v = config[name];
     if (typeof v === 'string' && v !== '') return v;
     const fromEnv = env[ENV[name]];
     return fromEnv ? fromEnv : undefined;
+  }
+
+  /** oidc_scopes as configured (an empty list means none), else CF_OIDC_SCOPES split on white space. */
+  function scopes(config: ObjectValue): string[] {
+    const v = config.oidc_scopes;
+    if (Array.isArray(v)) return v.filter((s): s is string => typeof s === 'string' && s !== '');
+    return (env.CF_OIDC_SCOPES ?? '').split(/\s+/).filter(Boolean);
   }
 
   return {
@@ -94,11 +132,13 @@ export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiCl
       if (typeof apiUrl === 'string' && apiUrl !== '') checkUrl('api_url', apiUrl, diags);
       const issuer = config.oidc_issuer;
       if (typeof issuer === 'string' && issuer !== '') checkUrl('oidc_issuer', issuer, diags);
+      checkScopes(config.oidc_scopes, diags);
     },
 
     async configure(config, diags, ctx) {
       for (const name of Object.keys(ENV) as Setting[]) {
-        if (isUnknown(config[name])) {
+        const value = config[name];
+        if (isUnknown(value) || (Array.isArray(value) && value.some(isUnknown))) {
           diags.error(
             `${name} is not known yet`,
             `The provider needs ${name} while planning, but it depends on a value known only after apply. Use a literal, a variable or ${ENV[name]}.`,
@@ -123,9 +163,19 @@ export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiCl
           clientId: setting(config, 'oidc_client_id'),
           clientSecret: setting(config, 'oidc_client_secret'),
           issuer: setting(config, 'oidc_issuer'),
+          scopes: scopes(config),
+          audience: setting(config, 'oidc_audience'),
         },
         diags,
+        ctx.log,
       );
+      if (setting(config, 'api_key')) {
+        for (const name of ['oidc_scopes', 'oidc_audience'] as const) {
+          if (config[name] !== null && config[name] !== undefined) {
+            diags.warning(`${name} is ignored`, `${name} applies to OIDC client credentials; the provider authenticates with api_key.`, [name]);
+          }
+        }
+      }
       if (!baseUrl || !tokens || diags.hasErrors()) return undefined;
       return new ApiClient({
         baseUrl,
@@ -139,8 +189,9 @@ export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiCl
 }
 
 function resolveCredentials(
-  s: { apiKey?: string; clientId?: string; clientSecret?: string; issuer?: string },
+  s: { apiKey?: string; clientId?: string; clientSecret?: string; issuer?: string; scopes: string[]; audience?: string },
   diags: Diagnostics,
+  log: Logger,
 ): TokenSource | undefined {
   const oidcParts = { oidc_client_id: s.clientId, oidc_client_secret: s.clientSecret, oidc_issuer: s.issuer };
   const oidcGiven = Object.values(oidcParts).some(Boolean);
@@ -163,7 +214,7 @@ function resolveCredentials(
     if (!value) {
       diags.error(
         `Missing ${name}`,
-        `OIDC client credentials need oidc_issuer, oidc_client_id and oidc_client_secret; set ${name} (or ${ENV[name as Setting]}).`,
+        `OIDC client credentials need oidc_issuer, oidc_client_id and oidc_client_secret; set ${name} (or ${ENV[name as StringSetting]}).`,
         [name],
       );
     }
@@ -173,5 +224,8 @@ function resolveCredentials(
     diags.error('Invalid oidc_issuer', 'oidc_issuer (or CF_OIDC_ISSUER) must be an http(s) URL.', ['oidc_issuer']);
     return undefined;
   }
-  return oidcTokenSource({ issuer: s.issuer!, clientId: s.clientId!, clientSecret: s.clientSecret! });
+  return oidcTokenSource(
+    { issuer: s.issuer!, clientId: s.clientId!, clientSecret: s.clientSecret!, scopes: s.scopes, audience: s.audience },
+    log,
+  );
 }

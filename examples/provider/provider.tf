@@ -25,4 +25,6 @@ variable "commonfate_api_key" {
 #   oidc_issuer        = "https://idp.example.com"
 #   oidc_client_id     = "terraform"
 #   oidc_client_secret = var.oidc_client_secret
+#   oidc_scopes        = ["commonfate/admin"]             # what your identity provider needs; see the README
+#   oidc_audience      = "https://commonfate.example.com" # the API's identifier there, if it has one
 # }

@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface CommonfateProviderConfig {
   /**
-  * API key sent as a bearer token. Defaults to the `CF_API_KEY` environment variable. Set either this or the three `oidc_*` settings.
+  * API key sent as a bearer token. Defaults to the `CF_API_KEY` environment variable. Set either this or the `oidc_*` client-credentials settings.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#api_key CommonfateProvider#api_key}
   */
@@ -19,6 +19,12 @@ export interface CommonfateProviderConfig {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#api_url CommonfateProvider#api_url}
   */
   readonly apiUrl?: string;
+  /**
+  * Identifier of the Common Fate API at the identity provider, sent as `audience` (Auth0) and as the RFC 8707 `resource` parameter, so the access token is a JWT for this API. Defaults to the `CF_OIDC_AUDIENCE` environment variable; not sent when both are unset.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#oidc_audience CommonfateProvider#oidc_audience}
+  */
+  readonly oidcAudience?: string;
   /**
   * OAuth2 client ID for the client-credentials flow. Defaults to the `CF_OIDC_CLIENT_ID` environment variable.
   *
@@ -37,6 +43,12 @@ export interface CommonfateProviderConfig {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#oidc_issuer CommonfateProvider#oidc_issuer}
   */
   readonly oidcIssuer?: string;
+  /**
+  * Scopes to request with the client-credentials grant, e.g. `["commonfate/admin"]` (Okta needs at least one custom scope; Entra ID wants `["api://<app>/.default"]`). Defaults to the `CF_OIDC_SCOPES` environment variable (space-separated); none when both are unset.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#oidc_scopes CommonfateProvider#oidc_scopes}
+  */
+  readonly oidcScopes?: string[];
   /**
   * Alias name
   *
@@ -91,9 +103,11 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     });
     this._apiKey = config.apiKey;
     this._apiUrl = config.apiUrl;
+    this._oidcAudience = config.oidcAudience;
     this._oidcClientId = config.oidcClientId;
     this._oidcClientSecret = config.oidcClientSecret;
     this._oidcIssuer = config.oidcIssuer;
+    this._oidcScopes = config.oidcScopes;
     this._alias = config.alias;
   }
 
@@ -131,6 +145,22 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
   // Temporarily expose input value. Use with caution.
   public get apiUrlInput() {
     return this._apiUrl;
+  }
+
+  // oidc_audience - computed: false, optional: true, required: false
+  private _oidcAudience?: string; 
+  public get oidcAudience() {
+    return this._oidcAudience;
+  }
+  public set oidcAudience(value: string | undefined) {
+    this._oidcAudience = value;
+  }
+  public resetOidcAudience() {
+    this._oidcAudience = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get oidcAudienceInput() {
+    return this._oidcAudience;
   }
 
   // oidc_client_id - computed: false, optional: true, required: false
@@ -181,6 +211,22 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     return this._oidcIssuer;
   }
 
+  // oidc_scopes - computed: false, optional: true, required: false
+  private _oidcScopes?: string[]; 
+  public get oidcScopes() {
+    return this._oidcScopes;
+  }
+  public set oidcScopes(value: string[] | undefined) {
+    this._oidcScopes = value;
+  }
+  public resetOidcScopes() {
+    this._oidcScopes = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get oidcScopesInput() {
+    return this._oidcScopes;
+  }
+
   // alias - computed: false, optional: true, required: false
   private _alias?: string; 
   public get alias() {
@@ -205,9 +251,11 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     return {
       api_key: cdktf.stringToTerraform(this._apiKey),
       api_url: cdktf.stringToTerraform(this._apiUrl),
+      oidc_audience: cdktf.stringToTerraform(this._oidcAudience),
       oidc_client_id: cdktf.stringToTerraform(this._oidcClientId),
       oidc_client_secret: cdktf.stringToTerraform(this._oidcClientSecret),
       oidc_issuer: cdktf.stringToTerraform(this._oidcIssuer),
+      oidc_scopes: cdktf.listMapper(cdktf.stringToTerraform, false)(this._oidcScopes),
       alias: cdktf.stringToTerraform(this._alias),
     };
   }
@@ -222,6 +270,12 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
       },
       api_url: {
         value: cdktf.stringToHclTerraform(this._apiUrl),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      oidc_audience: {
+        value: cdktf.stringToHclTerraform(this._oidcAudience),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
@@ -243,6 +297,12 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      oidc_scopes: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._oidcScopes),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
       },
       alias: {
         value: cdktf.stringToHclTerraform(this._alias),
