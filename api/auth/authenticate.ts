@@ -74,7 +74,7 @@ export class Authenticator {
     const claims = await this.introspector!.introspect(token);
     if (!claims) throw invalidToken('The identity provider reports the access token as not active (expired, revoked or unknown).');
     const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
-    if (iss && this.options.oidcIssuers.length > 0 && !this.options.oidcIssuers.some((i) => i.replace(/\/+$/, '') === iss.replace(/\/+$/, ''))) {
+    if (iss && this.jwt.enabled && !this.jwt.trusted(iss)) {
       throw invalidToken(`The access token's issuer ${JSON.stringify(iss)} is not trusted by this API (CF_OIDC_ISSUERS).`);
     }
     return principalFromClaims(claims, this.policy, iss ?? this.options.introspection!.url.origin);

@@ -50,7 +50,7 @@ export class JwtVerifier {
       throw invalidToken('The bearer token is not a well-formed JWT.');
     }
     const iss = typeof unverified.iss === 'string' ? unverified.iss : '';
-    const issuer = this.issuers.find((i) => strip(i) === strip(iss));
+    const issuer = this.trusted(iss);
     if (!issuer) {
       throw invalidToken(`The access token's issuer ${JSON.stringify(iss)} is not trusted by this API (CF_OIDC_ISSUERS).`);
     }
@@ -61,6 +61,11 @@ export class JwtVerifier {
     } catch (err) {
       throw verificationProblem(err, issuer);
     }
+  }
+
+  /** The trusted issuer an `iss` claim names (a trailing slash does not matter), if any. */
+  trusted(iss: string): string | undefined {
+    return this.issuers.find((i) => strip(i) === strip(iss));
   }
 
   private keySet(issuer: string): Promise<KeySet> {

@@ -200,6 +200,7 @@ describe('refused tokens', () => {
     ['signed by an issuer that is not trusted', () => untrusted.sign({ sub: 'x', aud: AUDIENCE, cf_role: 'admin' }), 'is not trusted'],
     ['claiming the trusted issuer but signed with another key', () => untrusted.sign({ iss: op.issuer, sub: 'x', aud: AUDIENCE, cf_role: 'admin' }), 'does not verify'],
     ['expired', () => op.sign({ sub: 'x', aud: AUDIENCE, cf_role: 'admin', exp: now() - 120 }), 'expired'],
+    ['that is a Keycloak-style ID token (typ ID)', () => op.sign({ sub: 'x', aud: AUDIENCE, azp: 'x', typ: 'ID', cf_role: 'admin' }), 'send an access token'],
     ['issued for another audience by the identity provider', () => token('ci-admin', { resource: 'https://elsewhere.example.com', scope: 'commonfate/admin' }), 'not for this API'],
     ['with its signature altered', async () => {
       const [h, p, sig] = (await token('ci-admin', { resource: AUDIENCE, scope: 'commonfate/admin' })).split('.');

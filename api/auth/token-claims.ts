@@ -96,6 +96,10 @@ export function principalFromClaims(claims: Claims, policy: TokenPolicy, issuer:
   if (claims.token_use !== undefined && claims.token_use !== 'access') {
     throw invalidToken(`The token is a ${String(claims.token_use)} token (token_use); send an access token.`);
   }
+  // Keycloak types its tokens in a typ claim: Bearer for access tokens, ID and Refresh for the others.
+  if (typeof claims.typ === 'string' && claims.typ.toLowerCase() !== 'bearer') {
+    throw invalidToken(`The token is a ${claims.typ} token (typ); send an access token.`);
+  }
   checkAudience(claims, policy);
   const client = clientIdOf(claims);
   const sub = typeof claims.sub === 'string' && claims.sub !== '' ? claims.sub : client;
