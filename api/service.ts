@@ -85,6 +85,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
             cacheSeconds: config.CF_OIDC_INTROSPECTION_CACHE_SECONDS,
           }
         : undefined,
+      log: log.child({ part: 'auth' }),
     });
     const metrics = new ServiceMetrics(db.pool);
     const outbound = new OutboundClient({

@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 import { hashSecret, type Role } from './api-keys';
 import type { Principal } from './principal';
-import { unauthenticated } from '../http/errors';
+import { AppError, unauthenticated } from '../http/errors';
 import { Introspector, type IntrospectionOptions } from './introspection';
 import { JwtVerifier, looksLikeJwe, looksLikeJwt } from './jwt-verifier';
 import { invalidToken } from './problems';
@@ -17,6 +18,8 @@ export interface AuthenticatorOptions {
   introspection?: IntrospectionOptions;
   /** How long a verified API key is trusted without asking the database again. Default 5000 ms. */
   cacheTtlMs?: number;
+  /** Where an identity provider that cannot be asked is reported (the caller only sees a 503). */
+  log?: Logger;
 }
 
 interface CachedKey {
@@ -58,7 +61,15 @@ export class Authenticator {
     if (!header) throw unauthenticated('Send an API key or access token as "Authorization: Bearer <credential>".');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthenticated('The Authorization header must use the Bearer scheme.');
-    const credential = match[1];
+    try {
+      return await this.resolve(match[1]);
+    } catch (err) {
+      if (err instanceof AppError && err.kind === 'unavailable') this.options.log?.warn({ detail: err.detail }, 'identity provider unavailable');
+      throw err;
+    }
+  }
+
+  private async resolve(credential: string): Promise<Principal> {
     if (this.jwt.enabled && looksLikeJwt(credential)) {
       const { claims, issuer } = await this.jwt.verify(credential);
       return principalFromClaims(claims, this.policy, issuer);

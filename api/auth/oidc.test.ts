@@ -234,6 +234,27 @@ describe('refused tokens', () => {
   });
 });
 
+test('introspection with a wrong client secret is a 503 naming the identity provider\'s error, and the secret stays out of it', async () => {
+  const wrong = 'wrong-introspection-secret-42';
+  const service = await startTestService({
+    env: {
+      CF_OIDC_CLIENT_IDS: 'ci-admin',
+      CF_OIDC_INTROSPECTION_URL: `${op.issuer}/token/introspection`,
+      CF_OIDC_INTROSPECTION_CLIENT_ID: 'commonfate-api',
+      CF_OIDC_INTROSPECTION_CLIENT_SECRET: wrong,
+    },
+  });
+  try {
+    const res = await get(service, await token('ci-admin', { scope: 'commonfate/read' }));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body.detail).toContain(`Token introspection at ${op.issuer}/token/introspection answered HTTP 401: invalid_client.`);
+    expect(JSON.stringify(res.body)).not.toContain(wrong);
+  } finally {
+    await service.stop();
+  }
+});
+
 describe('OIDC settings', () => {
   test('trusting an issuer without an audience or client id list stops the service with a message naming both', () => {
     expect(() => loadConfig({ CF_OIDC_ISSUERS: 'https://idp.example.com' })).toThrow(ConfigError);
