@@ -214,7 +214,9 @@ async function shutdown(steps: ShutdownStep[], timeoutMs: number, log: Logger, o
   const all = (async () => {
     for (const step of steps) {
       current = step.name;
+      const started = Date.now();
       await step.run().catch((err) => log.error({ err, step: step.name }, 'shutdown step failed'));
+      log.debug({ step: step.name, ms: Date.now() - started }, 'shutdown step done');
     }
   })();
   let timer: NodeJS.Timeout | undefined;
@@ -233,10 +235,18 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** Stops accepting connections and resolves when in-flight requests have finished (idle keep-alives are closed). */
+/**
+ * Stops accepting connections and resolves when in-flight requests have finished. Idle keep-alive connections
+ * are closed now, and those of in-flight requests as soon as their response is sent (a client's keep-alive
+ * would otherwise hold the stop for the server's keep-alive timeout).
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((done) => {
-    server.close(() => done());
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      done();
+    });
     server.closeIdleConnections();
   });
 }

@@ -85,6 +85,7 @@ export class Supervisor {
     void postmaster.exited.then((status) => {
       if (this.current.state !== 'running' || postmaster !== this.postmaster) return;
       if (Date.now() - this.upSince >= this.policy.stableMs) this.attemptsUsed = 0;
+      this.lastFailure = `it stopped unexpectedly (${describeExit(status)}) ${Math.round((Date.now() - this.upSince) / 1000)} s after starting`;
       this.log.error(
         { pid: postmaster.pid, exit: describeExit(status), data_dir: this.spec.clusterDir, attempts_left: this.policy.maxAttempts - this.attemptsUsed },
         `the embedded database stopped unexpectedly (${describeExit(status)}); restarting it. PostgreSQL replays its write-ahead log, so committed data is kept. API calls answer 503 until it is back`,
