@@ -144,7 +144,7 @@ export class ApiClient {
         await delay(backoff(attempt));
         continue;
       }
-      const retried = { attempts: res.attempts, waitedMs: res.waitedMs };
+      const retried = { attempts: res.attempts, elapsedMs: res.elapsedMs };
       throw new DiagnosticError(apiErrorToDiagnostics(new ApiError(res.status, parseProblem(res), retried), failure));
     }
   }

@@ -18,8 +18,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Problem,
-    /** How often the request was sent and how long was waited between tries (429 and 503 are retried). */
-    readonly retried: { attempts: number; waitedMs: number } = { attempts: 1, waitedMs: 0 },
+    /** How often the request was sent, and for how long from the first try to this answer (429 and 503 are retried). */
+    readonly retried: { attempts: number; elapsedMs: number } = { attempts: 1, elapsedMs: 0 },
   ) {
     super(problem.title ?? `HTTP ${status}`);
     this.name = 'ApiError';
@@ -113,7 +113,7 @@ export function apiErrorToDiagnostics(err: ApiError, ctx: FailureContext): Diagn
     case 429:
     case 503: {
       const tries = err.retried.attempts;
-      const waited = Math.round(err.retried.waitedMs / 1000);
+      const waited = Math.round(err.retried.elapsedMs / 1000);
       return [
         error(
           'Control plane temporarily unavailable',

@@ -120,14 +120,18 @@ const RETRY_LATER: ReadonlySet<number> = new Set([429, 503]);
 /** The final answer, and how much retrying it took (for the diagnostic when it is still 429 or 503). */
 export interface RetriedResponse extends HttpResponse {
   attempts: number;
-  waitedMs: number;
+  /** From the first try to the last answer, ms. */
+  elapsedMs: number;
 }
 
+/** Shortest wait between two tries, ms, whatever Retry-After says: a server answering "0" must not get a busy loop. */
+const MIN_WAIT_MS = 50;
+
 /**
- * `send`, retrying 429 and 503 with backoff until the policy's budget is spent: each wait is the answer's
- * Retry-After (seconds or an HTTP date) when it has one, else the doubling backoff. A Retry-After beyond what is
- * left of the budget ends the retries at once. Returns the last answer, which is still 429 or 503 if the server
- * never recovered; transport failures and cancellation reject as `send` does.
+ * `send`, retrying 429 and 503 with backoff until the policy's budget (wall-clock time since the first try) is
+ * spent: each wait is the answer's Retry-After (seconds or an HTTP date) when it has one, else the doubling
+ * backoff. A wait that would end past the budget ends the retries at once. Returns the last answer, which is
+ * still 429 or 503 if the server never recovered; transport failures and cancellation reject as `send` does.
  */
 export async function sendRetrying(
   req: HttpRequest,
@@ -135,16 +139,16 @@ export async function sendRetrying(
   /** Called before each wait (for logging). */
   onRetry?: (status: number, waitMs: number, attempt: number) => void,
 ): Promise<RetriedResponse> {
-  let waitedMs = 0;
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const res = await send(req);
-    if (!RETRY_LATER.has(res.status)) return { ...res, attempts: attempt, waitedMs };
+    const elapsedMs = Date.now() - started;
+    if (!RETRY_LATER.has(res.status)) return { ...res, attempts: attempt, elapsedMs };
     const backoff = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (attempt - 1)) * (0.8 + 0.4 * Math.random());
-    const wait = retryAfterMs(res.headers['retry-after']) ?? backoff;
-    if (waitedMs + wait > policy.budgetMs) return { ...res, attempts: attempt, waitedMs };
+    const wait = Math.max(MIN_WAIT_MS, retryAfterMs(res.headers['retry-after']) ?? backoff);
+    if (elapsedMs + wait > policy.budgetMs) return { ...res, attempts: attempt, elapsedMs };
     onRetry?.(res.status, wait, attempt);
     await abortableDelay(wait, req.signal);
-    waitedMs += wait;
   }
 }
 
