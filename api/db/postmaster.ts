@@ -181,10 +181,10 @@ export function recordedPid(clusterDir: string): number | undefined {
 }
 
 /**
- * Server processes still working in `clusterDir` (Linux: every Postgres process has the cluster as its current
+ * Server processes still running in `clusterDir` (Linux: every Postgres process has the cluster as its current
  * directory). Elsewhere, without /proc, none are found and Postgres's own start-up check reports them.
  */
-function serverProcesses(clusterDir: string): number[] {
+export function serverProcesses(clusterDir: string): number[] {
   if (!existsSync('/proc/self/cwd')) return [];
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -197,7 +197,7 @@ function serverProcesses(clusterDir: string): number[] {
       // The process ended while we looked, or is not ours to inspect.
     }
   }
-  return found;
+  return found.filter(isRunning);
 }
 
 /**
@@ -227,7 +227,7 @@ export async function clearCluster(clusterDir: string, log: Logger): Promise<voi
       rmSync(join(clusterDir, 'postmaster.pid'), { force: true });
     }
   }
-  const leftovers = serverProcesses(clusterDir).filter(isRunning);
+  const leftovers = serverProcesses(clusterDir);
   if (leftovers.length === 0) return;
   log.warn({ pids: leftovers }, 'stopping processes left behind by the embedded database that stopped');
   let left = leftovers;

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { connectDatabase, type Database } from './client';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded';
 import { isDatabaseUnavailable } from './errors';
+import { serverProcesses } from './postmaster';
 
 /** A real embedded cluster of this file's own, killed with SIGKILL the way an OOM killer or a crash would. */
 describe('the supervised embedded database', () => {
@@ -16,16 +17,6 @@ describe('the supervised embedded database', () => {
   let db: Database;
   const postmasterPid = () => Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const restarted = () => new Promise<void>((resolve) => pg.onRestarted(resolve));
-  /** Whether a process runs (a zombie, exited but not yet reaped by init, does not). */
-  const running = (pid: number) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-    } catch {
-      return false;
-    }
-  };
-
   beforeAll(async () => {
     // stableMs 0: each kill below is an outage of its own, with all its attempts.
     pg = await startEmbeddedPostgres(dataDir, log, { restart: { maxAttempts: 3, firstDelayMs: 200, stableMs: 0 } });
@@ -58,7 +49,7 @@ describe('the supervised embedded database', () => {
     await back;
     expect(pg.state).toEqual({ state: 'running' });
     expect(pg.url).toBe(urlBefore);
-    expect(running(rows[0].pid)).toBe(false);
+    expect(serverProcesses(clusterDir)).not.toContain(rows[0].pid);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM kept')).rows[0].n).toBe(100);
     expect(lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining([
@@ -109,5 +100,29 @@ describe('a supervised embedded database that keeps crashing', () => {
     kill();
     expect((await pg.failed).message).toMatch(/could not be restarted after 2 attempts/);
     expect(pg.state).toMatchObject({ state: 'failed' });
+  });
+});
+
+describe('stopping the service while the embedded database is being restarted', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cf-supervisor-stop-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('stop() cancels the restarts and leaves nothing running', async () => {
+    // A long delay between attempts, and a first attempt that fails: the supervisor is waiting to try again.
+    const pg = await startEmbeddedPostgres(dataDir, pino({ level: 'silent' }), { restart: { maxAttempts: 5, firstDelayMs: 60_000 } });
+    const version = join(dataDir, 'pg', 'PG_VERSION');
+    const original = readFileSync(version, 'utf8');
+    writeFileSync(version, '9\n');
+    process.kill(Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL');
+    await new Promise<void>((resolve) => {
+      const check = () => (pg.state.state === 'restarting' && pg.state.attempt === 2 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    writeFileSync(version, original); // the next attempt would succeed, if there were one
+    await pg.stop();
+    expect(pg.state).toEqual({ state: 'stopped' });
+    const settled = await Promise.race([pg.failed.then(() => 'failed'), new Promise((r) => setTimeout(() => r('pending'), 200))]);
+    expect(settled).toBe('pending');
+    expect(serverProcesses(join(dataDir, 'pg'))).toEqual([]);
   });
 });
