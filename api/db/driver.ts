@@ -42,8 +42,7 @@ export function outageAwareClient(events: ConnectionEvents): typeof Client {
       });
     }
 
-    // pg calls back, or resolves with the client, exactly as the base method does.
-    // `any`: pg overloads connect (a callback, or a promise of the client); both are passed through.
+    // `any`: pg overloads connect (a callback, or a promise of the client); both are passed through as they are.
     override connect(callback?: any): any {
       const failed = (err: Error) => {
         withCode(err, PG_ERROR.unableToConnect);
