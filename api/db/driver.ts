@@ -23,8 +23,9 @@ function withCode<T>(err: T, code: string): T {
  * - errors pg raises without a code because the connection broke ("Connection terminated unexpectedly", "not
  *   queryable", its connect timeout) get `08006` (lost) or `08001` (could not connect);
  * - connects and lost connections are reported to `events`.
- * pg emits 'error' synchronously and fails the queries on that connection on the next tick, so the code is set
- * before any caller sees the error.
+ * When a connection breaks, pg emits 'error' synchronously with the very error it fails the pending queries with
+ * on the next tick, so the code is set before any caller sees it; queries sent later on the broken client fail
+ * with a new, codeless error, which the query wrapper codes. A sound client's queries are not wrapped.
  */
 export function outageAwareClient(events: ConnectionEvents): typeof Client {
   return class OutageAwareClient extends Client {
@@ -69,14 +70,18 @@ export function outageAwareClient(events: ConnectionEvents): typeof Client {
     }
 
     override query(...args: any[]): any {
-      const mark = (err: unknown) => (this.broken ? withCode(err, PG_ERROR.connectionFailure) : err);
+      const query = super.query as (...a: unknown[]) => unknown;
+      // Fast path: on a sound connection every error that breaks it is the one 'error' carried (coded above).
+      if (!this.broken) return query.apply(this, args);
+      // On a broken one pg answers "not queryable" without a code.
+      const mark = (err: unknown) => withCode(err, PG_ERROR.connectionFailure);
       const last = args.length - 1;
       if (typeof args[last] === 'function') {
         const callback = args[last] as (err: unknown, res?: unknown) => void;
         args[last] = (err: unknown, res?: unknown) => callback(err ? mark(err) : err, res);
-        return (super.query as (...a: unknown[]) => unknown)(...args);
+        return query.apply(this, args);
       }
-      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      const result = query.apply(this, args);
       if (result instanceof Promise) {
         return result.catch((err: unknown) => {
           throw mark(err);
