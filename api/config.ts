@@ -95,6 +95,21 @@ const ConfigFields = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Maximum connections in the Postgres pool. Default 10. */
   CF_DB_POOL_SIZE: z.coerce.number().int().min(2).default(10),
+  /**
+   * How long a query waits for a database connection, in milliseconds, before the call answers 503: bounds every
+   * request and the shutdown while the database cannot be reached. Default 5000.
+   */
+  CF_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /**
+   * Restarts of the embedded database after it stops unexpectedly (0.5 s apart, doubling to 10 s) before the
+   * service gives up and exits with status 1. Default 5.
+   */
+  CF_DB_RESTART_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /**
+   * Longest graceful stop, in milliseconds: after it the process exits with status 1, naming the step that did not
+   * finish. Default 30000.
+   */
+  CF_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30000),
 });
 
 /**

@@ -16,6 +16,27 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'commonfate' } });
   const service = await startService(config, log);
+  let stopping = false;
+  const stop = (exitCode: number) => {
+    stopping = true;
+    service.stop().then(
+      () => {
+        log.info({ exit_code: exitCode }, 'stopped');
+        process.exit(exitCode);
+      },
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  // The embedded database could not be brought back: exit non-zero so that a process manager can act, rather
+  // than answer 503 for ever. The supervisor has logged why.
+  void service.failed.then(() => {
+    if (stopping) return;
+    log.fatal('stopping the service, exit status 1: it cannot work without its database');
+    stop(1);
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -23,17 +44,9 @@ async function main(): Promise<void> {
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    if (stopping) return;
     log.info({ signal }, 'shutting down: finishing in-flight work');
-    service.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    stop(0);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

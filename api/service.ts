@@ -8,6 +8,7 @@ import { EvaluationRecorder } from './authorization-evaluations/recorder';
 import type { Config } from './config';
 import { connectDatabase, type Database } from './db/client';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
+import { primaryCode } from './db/errors';
 import { Listener } from './db/listener';
 import { listMigrations, migrate, pendingMigrations } from './db/migrate';
 import { createApp } from './http/app';
@@ -19,6 +20,7 @@ import { DeliveryWorker } from './delivery/worker';
 import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
 import { GRANTS_CHANNEL } from './grants/workflow';
+import { shutdown, type ShutdownStep } from './shutdown';
 
 export const VERSION = '0.1.0';
 
@@ -27,7 +29,16 @@ export interface RunningService {
   url?: string;
   databaseUrl: string;
   db: Database;
-  /** Graceful stop: stop accepting, finish in-flight requests, flush evaluations, close the pool, stop the database. */
+  /**
+   * Resolves with the reason if the service can no longer work: the embedded database stopped and could not be
+   * restarted. The caller should stop the service and exit non-zero. Pending otherwise (always, with DATABASE_URL).
+   */
+  failed: Promise<Error>;
+  /**
+   * Graceful stop: stop accepting, finish in-flight requests, flush evaluations, close the pool, stop the database.
+   * Rejects, naming the step still running, if it takes longer than CF_SHUTDOWN_TIMEOUT_MS (the embedded database
+   * is stopped all the same).
+   */
   stop(): Promise<void>;
 }
 
@@ -46,15 +57,20 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.CF_DATA_DIR, log);
+    embedded = await startEmbeddedPostgres(config.CF_DATA_DIR, log, { restart: { maxAttempts: config.CF_DB_RESTART_ATTEMPTS } });
     databaseUrl = embedded.url;
     log.info({ data_dir: config.CF_DATA_DIR }, 'embedded PostgreSQL 18 started');
   }
-  const db = connectDatabase(databaseUrl, config.CF_DB_POOL_SIZE);
-  const cleanup: Array<() => Promise<unknown>> = [() => db.close(), async () => embedded?.stop()];
-  const runCleanup = async () => {
-    for (const step of cleanup) await step().catch((err) => log.error({ err }, 'shutdown step failed'));
-  };
+  const db = connectDatabase(databaseUrl, config.CF_DB_POOL_SIZE, {
+    connectTimeoutMs: config.CF_DB_CONNECT_TIMEOUT_MS,
+    log: log.child({ part: 'database' }),
+  });
+  // Run in order at stop; parts started later are put in front, so they stop first.
+  const cleanup: ShutdownStep[] = [
+    { name: 'closing the database pool', run: () => db.close() },
+    { name: 'stopping the embedded database', run: async () => embedded?.stop() },
+  ];
+  const runCleanup = () => shutdown(cleanup, config.CF_SHUTDOWN_TIMEOUT_MS, log, () => embedded?.stop());
 
   try {
     await migrate(db.pool, log);
@@ -94,10 +110,14 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       connectionsPerOrigin: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
       resolver: parts.resolver,
     });
-    cleanup.unshift(() => outbound.close());
+    cleanup.unshift({ name: 'closing outbound connections', run: () => outbound.close() });
 
-    const listener = new Listener(databaseUrl, log.child({ part: 'listener' }));
+    const listener = new Listener(databaseUrl, log.child({ part: 'listener' }), config.CF_DB_CONNECT_TIMEOUT_MS);
     listener.on('api_keys_changed', () => authenticator.invalidate()).onReconnect(() => authenticator.invalidate());
+    // Once the database is back (the pool connects again, or the embedded one restarted), LISTEN again at once
+    // instead of after the listener's backoff; workers are woken by its reconnect, and here in case it never broke.
+    db.health.onRecovered(() => listener.reconnectNow());
+    embedded?.onRestarted(() => listener.reconnectNow());
 
     if (config.CF_ROLE !== 'api') {
       const deliveryWorker = new DeliveryWorker({
@@ -114,13 +134,20 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       // Anything notified while the connection was down is picked up by the wake-up on reconnect.
       listener.on(DELIVERIES_CHANNEL, () => deliveryWorker.wake()).onReconnect(() => deliveryWorker.wake());
       listener.on(GRANTS_CHANNEL, () => grantWorker.wake()).onReconnect(() => grantWorker.wake());
+      db.health.onRecovered(() => {
+        deliveryWorker.wake();
+        grantWorker.wake();
+      });
       deliveryWorker.start();
       grantWorker.start();
-      cleanup.unshift(() => grantWorker.stop(), () => deliveryWorker.stop());
+      cleanup.unshift(
+        { name: 'stopping the grant worker', run: () => grantWorker.stop() },
+        { name: 'stopping the delivery worker (in-flight attempts finish)', run: () => deliveryWorker.stop() },
+      );
       log.info({ worker: deliveryWorker.id, role: config.CF_ROLE }, 'delivery worker started');
     }
     await listener.start();
-    cleanup.unshift(() => listener.close());
+    cleanup.unshift({ name: 'closing the notification listener', run: () => listener.close() });
 
     let url: string | undefined;
     if (config.CF_ROLE !== 'worker') {
@@ -136,15 +163,22 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
         metrics,
         outbound,
         ready: async () => {
+          const supervised = embedded?.state;
+          if (supervised?.state === 'restarting') {
+            return { ok: false, detail: `the embedded database is restarting (attempt ${supervised.attempt} of ${supervised.of})` };
+          }
+          if (supervised?.state === 'failed') return { ok: false, detail: 'the embedded database could not be restarted' };
           try {
-            const pending = await pendingMigrations(db.pool);
+            const pending = await withTimeout(pendingMigrations(db.pool), config.CF_DB_CONNECT_TIMEOUT_MS + 1000);
             return pending.length === 0
               ? { ok: true, detail: `database reachable, ${migrationNames.length} migrations applied` }
               : { ok: false, detail: `pending migrations: ${pending.join(', ')}` };
-          } catch {
-            return { ok: false, detail: 'database unreachable' };
+          } catch (err) {
+            return { ok: false, detail: `database unreachable (${primaryCode(err) ?? 'no answer'})` };
           }
         },
+        // Alive while the database may still come back; not once the embedded one could not be restarted.
+        live: () => (embedded?.state.state === 'failed' ? { ok: false, detail: 'the embedded database could not be restarted; the service is stopping' } : { ok: true }),
       });
       const server = createServer(app);
       server.keepAliveTimeout = 65_000;
@@ -155,7 +189,10 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const { port } = server.address() as AddressInfo;
       const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
       url = `http://${host}:${port}`;
-      cleanup.unshift(() => closeServer(server), () => recorder.drain());
+      cleanup.unshift(
+        { name: 'finishing in-flight requests', run: () => closeServer(server) },
+        { name: 'storing authorization evaluations', run: () => recorder.drain() },
+      );
       log.info({ url, role: config.CF_ROLE }, 'API listening');
     }
 
@@ -164,6 +201,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       url,
       databaseUrl,
       db,
+      failed: embedded?.failed ?? new Promise<Error>(() => undefined),
       stop() {
         stopping ??= runCleanup();
         return stopping;
@@ -175,10 +213,25 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
   }
 }
 
-/** Stops accepting connections and resolves when in-flight requests have finished (idle keep-alives are closed). */
+/** Rejects if `work` has not settled within `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Stops accepting connections and resolves when in-flight requests have finished. Idle keep-alive connections
+ * are closed now, and those of in-flight requests as soon as their response is sent (a client's keep-alive
+ * would otherwise hold the stop for the server's keep-alive timeout).
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((done) => {
-    server.close(() => done());
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      done();
+    });
     server.closeIdleConnections();
   });
 }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, chmodSync, chownSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -6,6 +6,8 @@ import { resolve, join, dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
+import { clearCluster, isAlive, Postmaster } from './postmaster';
+import { DEFAULT_RESTART_POLICY, Supervisor, type RestartPolicy, type SupervisorState } from './supervisor';
 
 /**
  * An embedded PostgreSQL 18 cluster for `npm start` without DATABASE_URL. The binaries come from the
@@ -13,12 +15,26 @@ import type { Logger } from 'pino';
  * installs process exit hooks that stop the database on SIGTERM before in-flight requests finish, and it cannot
  * recover a cluster left running by a SIGKILLed parent.
  *
+ * The server is supervised (./supervisor.ts): an unexpected exit is followed by restarts on the same port.
+ *
  * Layout under `dataDir`: `pg/` (the cluster), `password` (generated once; the cluster listens on 127.0.0.1 only).
  */
 export interface EmbeddedPostgres {
-  /** Connection string of the `commonfate` database. */
+  /** Connection string of the `commonfate` database; the same across restarts. */
   url: string;
+  /** Running, restarting (attempt n of m), failed or stopped. */
+  readonly state: SupervisorState;
+  /** Resolves with the reason if the database stopped and could not be restarted; pending otherwise. */
+  failed: Promise<Error>;
+  /** Runs `handler` each time the database is back after a restart. */
+  onRestarted(handler: () => void): void;
+  /** Stops the database for good (fast shutdown), and any restart under way. */
   stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** How an unexpected exit is met. Default DEFAULT_RESTART_POLICY (5 attempts, 0.5 s doubling to 10 s). */
+  restart?: Partial<RestartPolicy>;
 }
 
 const DB_NAME = 'commonfate';
@@ -68,44 +84,7 @@ function runAs(): { uid: number; gid: number } | undefined {
   return { uid: Number(out.stdout.trim()), gid: Number(gidOut.stdout.trim()) };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * A process killed with SIGKILL leaves its Postgres running (and `postmaster.pid` behind). Stop that server
- * (fast shutdown, then immediate) so this start owns the cluster. A pid file whose process is gone is left to
- * Postgres, which detects and replaces it.
- */
-async function stopLeftover(clusterDir: string, log: Logger): Promise<void> {
-  const pidFile = join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
-  if (!cmdline.includes('postgres')) return; // the pid was reused by something else; Postgres will cope
-  log.warn({ pid }, 'stopping an embedded database left running by a previous process');
-  for (const [signal, waitMs] of [['SIGINT', 10_000], ['SIGQUIT', 5_000]] as const) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      return;
-    }
-    const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline) {
-      if (!isAlive(pid)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`an earlier embedded database (pid ${pid}) did not stop; stop it and start again`);
-}
-
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   const bin = await binaries();
   const root = resolve(dataDir);
   const clusterDir = join(root, 'pg');
@@ -142,29 +121,30 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
 
-  await stopLeftover(clusterDir, log);
+  await clearCluster(clusterDir, log);
   const port = await freePort();
-  const child = spawn(
-    bin.postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
-    { stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) },
-  );
-  await waitForReady(child, log);
+  const spec = { binary: bin.postgres, clusterDir, port, owner, log };
+  const postmaster = await Postmaster.start(spec).catch((err: Error & { output?: string }) => {
+    throw new Error(`${err.message}:\n${err.output ?? ''}`);
+  });
 
   const url = `postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
-  await ensureDatabase(`postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
+  try {
+    await ensureDatabase(`postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`);
+  } catch (err) {
+    await postmaster.stop();
+    throw err;
+  }
 
-  let stopped: Promise<void> | undefined;
+  const supervisor = new Supervisor(postmaster, spec, { ...DEFAULT_RESTART_POLICY, ...options.restart }, log);
   return {
     url,
-    stop() {
-      stopped ??= new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
-      });
-      return stopped;
+    get state() {
+      return supervisor.state;
     },
+    failed: supervisor.failed,
+    onRestarted: (handler) => void supervisor.onRestarted(handler),
+    stop: () => supervisor.stop(),
   };
 }
 
@@ -178,24 +158,6 @@ function readModeSafe(dir: string): number {
 
 function randomPassword(): string {
   return randomBytes(24).toString('base64url');
-}
-
-async function waitForReady(child: ChildProcess, log: Logger): Promise<void> {
-  await new Promise<void>((ready, fail) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      output = (output + text).slice(-4000);
-      if (text.includes('database system is ready to accept connections')) {
-        child.stderr?.off('data', onData);
-        // Keep draining the pipe so Postgres never blocks on a full stderr.
-        child.stderr?.on('data', (c: Buffer) => log.debug({ postgres: c.toString('utf8').trim() }, 'embedded database'));
-        ready();
-      }
-    };
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`embedded database exited with code ${code}:\n${output}`)));
-  });
 }
 
 async function ensureDatabase(adminUrl: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { emitAuditEvents } from '../audit-events/emit';
 import { systemCause } from '../audit-events/event';
+import { isDatabaseUnavailable, primaryCode } from '../db/errors';
 import { withTransaction } from '../db/transaction';
 import type { AuditAction } from '../webhook-integrations/rules';
 import type { Provisioner } from './provisioner';
@@ -11,12 +12,19 @@ import { grantEvents, type GrantRow } from './workflow';
  * Runs the grant steps nobody calls: provisioning after activation, deprovisioning after revocation, and expiry.
  * Several workers share the table: each claims due grants with FOR UPDATE SKIP LOCKED and performs the step and
  * its audit events in that same transaction. Woken by NOTIFY grants_due; polls every `pollMs` for expiries.
+ *
+ * While the database is unavailable the polls back off (doubling up to `maxBackoffMs`) and the outage is logged
+ * once, not at every poll; a wake-up (a notification, the database coming back) tries again at once.
  */
 export class GrantWorker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Consecutive passes that failed because the database was unavailable. */
+  private failures = 0;
+  /** Polls before this time (epoch ms) are skipped: the database was unavailable at the last pass. */
+  private retryAt = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -24,10 +32,14 @@ export class GrantWorker {
     private readonly log: Logger,
     /** Fallback poll (and expiry check) interval, ms. Default 1000. */
     private readonly pollMs = 1000,
+    /** Longest wait between passes while the database is unavailable, ms. Default 30000. */
+    private readonly maxBackoffMs = 30_000,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.wake(), this.pollMs);
+    this.timer = setInterval(() => {
+      if (Date.now() >= this.retryAt) this.wake();
+    }, this.pollMs);
     this.timer.unref();
     this.wake();
   }
@@ -40,7 +52,7 @@ export class GrantWorker {
       return;
     }
     this.running = this.drain()
-      .catch((err) => this.log.warn({ err }, 'grant worker pass failed; retrying on the next poll'))
+      .then(() => this.succeeded(), (err) => this.failed(err))
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -54,6 +66,25 @@ export class GrantWorker {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
+  }
+
+  private succeeded(): void {
+    if (this.failures > 0) this.log.info({ failed_passes: this.failures }, 'grant worker resumed: the database is available again');
+    this.failures = 0;
+    this.retryAt = 0;
+  }
+
+  private failed(err: unknown): void {
+    if (!isDatabaseUnavailable(err)) {
+      this.log.warn({ err }, 'grant worker pass failed; retrying on the next poll');
+      return;
+    }
+    this.failures++;
+    const backoff = Math.min(this.maxBackoffMs, this.pollMs * 2 ** (this.failures - 1));
+    this.retryAt = Date.now() + backoff;
+    const entry = { code: primaryCode(err), retry_in_ms: backoff };
+    if (this.failures === 1) this.log.warn(entry, 'grant worker paused: the database is unavailable; retrying with backoff');
+    else this.log.debug(entry, 'grant worker: the database is still unavailable');
   }
 
   private async drain(): Promise<void> {

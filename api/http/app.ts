@@ -29,6 +29,8 @@ export interface AppDeps {
   outbound: OutboundClient;
   /** Whether the database is reachable and fully migrated (for /readyz). */
   ready: () => Promise<{ ok: boolean; detail: string }>;
+  /** Whether the process can still do its job, if only after a database outage ends (for /healthz). Default: yes. */
+  live?: () => { ok: boolean; detail?: string };
 }
 
 /** Builds the HTTP API. Everything it needs is passed in; nothing is read from globals. */
@@ -40,7 +42,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(deps.log));
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    const state = deps.live?.() ?? { ok: true };
+    if (state.ok) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'failing', detail: state.detail });
   });
   app.get('/readyz', async (_req, res) => {
     const state = await deps.ready();

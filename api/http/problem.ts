@@ -1,5 +1,9 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import { isDatabaseUnavailable } from '../db/errors';
 import { AppError, type ErrorKind, type FieldProblem } from './errors';
+
+/** Seconds a client is told to wait (Retry-After) when the service is unavailable: a database restart's length. */
+export const RETRY_AFTER_SECONDS = 2;
 
 /** The one table from error kind to HTTP status and RFC 9457 problem type. */
 export const PROBLEM_TABLE = {
@@ -43,6 +47,7 @@ export function sendProblem(res: Response, err: AppError): void {
     ...(res.locals.requestId ? { request_id: res.locals.requestId as string } : {}),
   };
   for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
+  if (entry.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(entry.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
@@ -63,10 +68,16 @@ function fromExpress(err: unknown): AppError | undefined {
   }
 }
 
-/** The one error handler: typed errors become problems; anything else is logged and answered with a bare 500. */
+/**
+ * The one error handler: typed errors become problems; a database outage (classified by code in db/errors.ts)
+ * is 503 with Retry-After, never 500; anything else is logged and answered with a bare 500.
+ */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof AppError ? err : fromExpress(err);
   if (known) return sendProblem(res, known);
+  if (isDatabaseUnavailable(err)) {
+    return sendProblem(res, new AppError('unavailable', `The database is unavailable; retry in ${RETRY_AFTER_SECONDS} seconds.`));
+  }
   req.log?.error({ err }, 'unhandled error');
   sendProblem(res, new AppError('internal', 'An unexpected error occurred.'));
 };

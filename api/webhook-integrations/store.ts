@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Prisma, type PrismaClient, type WebhookIntegration } from '@prisma/client';
+import type { Prisma, PrismaClient, WebhookIntegration } from '@prisma/client';
 import type { Pool } from 'pg';
+import { isRecordNotFound } from '../db/errors';
 import { newId } from '../ids';
 import { notFound, preconditionFailed } from '../http/errors';
 import type { IntegrationInput, IntegrationPatch, IntegrationView } from './schema';
@@ -142,7 +143,7 @@ async function conditionalUpdate(
       data: { ...data, version: { increment: 1 }, updatedAt: new Date() },
     });
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') {
+    if (isRecordNotFound(err)) {
       throw preconditionFailed('The webhook integration was changed or deleted concurrently; fetch it again and retry.');
     }
     throw err;

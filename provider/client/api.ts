@@ -5,7 +5,7 @@
 import { DiagnosticError, type Logger } from '../protocol';
 import type { TokenSource } from './auth';
 import { apiErrorToDiagnostics, ApiError, type FailureContext, type Problem } from './errors';
-import { send, TransportError, type HttpResponse } from './http';
+import { DEFAULT_RETRY_POLICY, sendRetrying, TransportError, type HttpResponse, type RetriedResponse, type RetryPolicy } from './http';
 
 export interface WebhookHeader {
   key: string;
@@ -38,13 +38,16 @@ export interface ApiClientOptions {
   userAgent: string;
   /** Each call's method, path, status and duration are logged at DEBUG. */
   log?: Logger;
+  /** How long 429 and 503 answers are retried (client/http.ts). Default DEFAULT_RETRY_POLICY: two minutes. */
+  retry?: RetryPolicy;
 }
 
 /** Per-call options: what the call is for (for messages) and how to map field errors. */
 type CallContext = Pick<FailureContext, 'operation' | 'setAttributes' | 'secrets'>;
 
 const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
-const RETRY_STATUS = new Set([429, 502, 503, 504]);
+/** Gateway failures, retried for idempotent methods (429 and 503 are retried for all, by sendRetrying). */
+const RETRY_STATUS = new Set([502, 504]);
 const RETRY_TRANSPORT = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
 const MAX_ATTEMPTS = 4;
 
@@ -97,11 +100,11 @@ export class ApiClient {
     const failure: FailureContext = { ...ctx, apiUrl: this.baseUrl, credentials: this.opts.tokens.describe };
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
-      let res: HttpResponse;
+      let res: RetriedResponse;
       const started = performance.now();
       try {
         const token = await this.opts.tokens.token(this.opts.signal);
-        res = await send({
+        res = await sendRetrying({
           method,
           url,
           signal: this.opts.signal,
@@ -112,7 +115,9 @@ export class ApiClient {
             'user-agent': this.opts.userAgent,
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-        });
+        }, this.opts.retry ?? DEFAULT_RETRY_POLICY, (status, waitMs, tries) =>
+          this.opts.log?.log('WARN', 'the API is temporarily unavailable; retrying', { method, path: url.pathname, status, tries, wait_ms: Math.round(waitMs) }),
+        );
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
         const retryable = IDEMPOTENT.has(method) && RETRY_TRANSPORT.has(err.code ?? '') && !this.opts.signal.aborted;
@@ -124,7 +129,7 @@ export class ApiClient {
       }
       if (this.opts.log?.enabled('DEBUG')) {
         const ms = Math.round((performance.now() - started) * 10) / 10;
-        this.opts.log.log('DEBUG', 'API call', { method, path: url.pathname, status: res.status, attempt, ms });
+        this.opts.log.log('DEBUG', 'API call', { method, path: url.pathname, status: res.status, attempt, tries: res.attempts, ms });
       }
 
       if (res.status >= 200 && res.status < 300) return res.status === 204 || !res.body ? null : parseBody(res, failure);
@@ -136,10 +141,11 @@ export class ApiClient {
         continue;
       }
       if (IDEMPOTENT.has(method) && RETRY_STATUS.has(res.status) && attempt < MAX_ATTEMPTS) {
-        await delay(retryAfter(res) ?? backoff(attempt));
+        await delay(backoff(attempt));
         continue;
       }
-      throw new DiagnosticError(apiErrorToDiagnostics(new ApiError(res.status, parseProblem(res)), failure));
+      const retried = { attempts: res.attempts, elapsedMs: res.elapsedMs };
+      throw new DiagnosticError(apiErrorToDiagnostics(new ApiError(res.status, parseProblem(res), retried), failure));
     }
   }
 }
@@ -188,12 +194,6 @@ function unreachable(ctx: FailureContext, err: TransportError): DiagnosticError 
 
 function backoff(attempt: number): number {
   return 100 * 2 ** (attempt - 1) + Math.floor(Math.random() * 100);
-}
-
-function retryAfter(res: HttpResponse): number | undefined {
-  const header = res.headers['retry-after'];
-  const seconds = typeof header === 'string' ? Number(header) : NaN;
-  return Number.isFinite(seconds) ? Math.min(seconds * 1000, 10_000) : undefined;
 }
 
 function delay(ms: number): Promise<void> {

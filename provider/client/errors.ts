@@ -18,6 +18,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly problem: Problem,
+    /** How often the request was sent, and for how long from the first try to this answer (429 and 503 are retried). */
+    readonly retried: { attempts: number; elapsedMs: number } = { attempts: 1, elapsedMs: 0 },
   ) {
     super(problem.title ?? `HTTP ${status}`);
     this.name = 'ApiError';
@@ -108,6 +110,20 @@ export function apiErrorToDiagnostics(err: ApiError, ctx: FailureContext): Diagn
             'Use credentials whose principal may manage webhook integrations.',
         ),
       ];
+    case 429:
+    case 503: {
+      const tries = err.retried.attempts;
+      const waited = Math.round(err.retried.elapsedMs / 1000);
+      return [
+        error(
+          'Control plane temporarily unavailable',
+          `The Common Fate API at ${ctx.apiUrl} answered HTTP ${err.status} (${detail || title}) when trying to ${ctx.operation}` +
+            (tries > 1 ? `, ${tries} times over ${waited} s` : '') +
+            `. ${err.status === 429 ? 'It is limiting the rate of requests' : 'It is temporarily unable to serve requests (a database outage or restart)'}; ` +
+            'run terraform apply again in a few minutes. If this persists, check the service: its /readyz endpoint and its logs.',
+        ),
+      ];
+    }
     case 409:
     case 412:
       return [

@@ -98,3 +98,82 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
     outgoing.end(req.body);
   });
 }
+
+/** How long to keep trying a request the server answers "come back later" (429 or 503). */
+export interface RetryPolicy {
+  /** Longest total wait across the retries of one request, ms. Default 120000 (an embedded database restart takes seconds, a managed database failover a minute or two). */
+  budgetMs: number;
+  /** Wait before the first retry when the answer has no Retry-After, ms; doubles each time (±20 % jitter). Default 500. */
+  firstDelayMs: number;
+  /** Longest wait between two tries without Retry-After, ms. Default 8000. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { budgetMs: 120_000, firstDelayMs: 500, maxDelayMs: 8_000 };
+
+/**
+ * 429 Too Many Requests and 503 Service Unavailable say the server did not act on the request and when to come
+ * back, so they are retried whatever the method.
+ */
+const RETRY_LATER: ReadonlySet<number> = new Set([429, 503]);
+
+/** The final answer, and how much retrying it took (for the diagnostic when it is still 429 or 503). */
+export interface RetriedResponse extends HttpResponse {
+  attempts: number;
+  /** From the first try to the last answer, ms. */
+  elapsedMs: number;
+}
+
+/** Shortest wait between two tries, ms, whatever Retry-After says: a server answering "0" must not get a busy loop. */
+const MIN_WAIT_MS = 50;
+
+/**
+ * `send`, retrying 429 and 503 with backoff until the policy's budget (wall-clock time since the first try) is
+ * spent: each wait is the answer's Retry-After (seconds or an HTTP date) when it has one, else the doubling
+ * backoff. A wait that would end past the budget ends the retries at once. Returns the last answer, which is
+ * still 429 or 503 if the server never recovered; transport failures and cancellation reject as `send` does.
+ */
+export async function sendRetrying(
+  req: HttpRequest,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  /** Called before each wait (for logging). */
+  onRetry?: (status: number, waitMs: number, attempt: number) => void,
+): Promise<RetriedResponse> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const res = await send(req);
+    const elapsedMs = Date.now() - started;
+    if (!RETRY_LATER.has(res.status)) return { ...res, attempts: attempt, elapsedMs };
+    const backoff = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (attempt - 1)) * (0.8 + 0.4 * Math.random());
+    const wait = Math.max(MIN_WAIT_MS, retryAfterMs(res.headers['retry-after']) ?? backoff);
+    if (elapsedMs + wait > policy.budgetMs) return { ...res, attempts: attempt, elapsedMs };
+    onRetry?.(res.status, wait, attempt);
+    await abortableDelay(wait, req.signal);
+  }
+}
+
+/** Retry-After as milliseconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or invalid. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Waits `ms`, or rejects with a TransportError('cancelled') as soon as `signal` aborts (Terraform stopping the provider). */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const cancelled = () => {
+      clearTimeout(timer);
+      reject(new TransportError('cancelled', 'ABORT_ERR'));
+    };
+    if (signal?.aborted) return cancelled();
+    timer = setTimeout(() => {
+      signal?.removeEventListener('abort', cancelled);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', cancelled, { once: true });
+  });
+}

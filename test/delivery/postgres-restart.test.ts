@@ -1,58 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { Pool } from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../api/db/embedded';
-import { createIntegration, Receiver, startDeliveryService, type DeliveryTestService } from './harness';
+import { OutsidePostgres } from '../support/outside-postgres';
+import { createIntegration, Receiver, startDeliveryService, waitUntil, type DeliveryTestService } from './harness';
 
 /**
- * PostgreSQL restarts under a running service (a cluster of this test's own). The embedded cluster comes back on
- * a new port, so the service reaches it through a fixed local TCP relay that follows the cluster; the relay only
- * forwards bytes, and every connection is cut when the cluster stops.
+ * The database outside the service (DATABASE_URL) stops and comes back while the service runs: meanwhile every
+ * call answers 503 problem+json with Retry-After, /readyz says not ready and /healthz stays up; afterwards the
+ * service heals by itself, without a restart, and every event it acknowledged is delivered.
  */
 describe('PostgreSQL restart while the service runs', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cf-pg-restart-'));
-  let pg: EmbeddedPostgres;
-  let upstreamPort = 0;
-  let relay: Server;
-  const relayed = new Set<Socket>();
+  let pg: OutsidePostgres;
   let svc: DeliveryTestService | undefined;
   let receiver: Receiver;
 
   beforeAll(async () => {
-    pg = await startEmbeddedPostgres(dataDir, pino({ level: 'silent' }));
-    upstreamPort = Number(new URL(pg.url).port);
-    relay = createServer((down) => {
-      const up = connect(upstreamPort, '127.0.0.1');
-      relayed.add(down).add(up);
-      const drop = () => {
-        down.destroy();
-        up.destroy();
-        relayed.delete(down);
-        relayed.delete(up);
-      };
-      down.on('error', drop).on('close', drop);
-      up.on('error', drop).on('close', drop);
-      down.pipe(up).pipe(down);
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    pg = await new OutsidePostgres().start();
     receiver = await new Receiver((_r, res) => setTimeout(() => res.writeHead(200).end(), 100)).start();
   });
   afterAll(async () => {
     await svc?.stop();
     await receiver.stop();
-    for (const s of relayed) s.destroy();
-    await new Promise((r) => relay.close(r));
     await pg.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('delivery resumes after the database comes back, without restarting the service, and nothing is lost', async () => {
-    const url = new URL(pg.url);
-    url.port = String((relay.address() as { port: number }).port);
-    svc = await startDeliveryService({ databaseUrl: url.toString(), env: { CF_WEBHOOK_CONCURRENCY_PER_DESTINATION: '4' } });
+  test('503 with Retry-After during the outage; delivery resumes afterwards, without restarting the service, and nothing is lost', async () => {
+    svc = await startDeliveryService({ databaseUrl: pg.url, env: { CF_WEBHOOK_CONCURRENCY_PER_DESTINATION: '4', CF_DB_CONNECT_TIMEOUT_MS: '1000' } });
     const { id } = await createIntegration(svc, receiver, { send_audit_log_events: false, send_authorization_events: true });
 
     const answered = new Set<string>();
@@ -67,37 +38,73 @@ describe('PostgreSQL restart while the service runs', () => {
     await burst(30);
     // Stop the cluster while deliveries are in flight (the receiver takes 100 ms each, 4 at a time).
     expect(receiver.received.length).toBeLessThan(30);
-    await pg.stop();
-    const during = await svc.api('GET', `/v1/webhook-integrations/${id}`).catch(() => ({ status: 0 }));
-    expect(during.status).not.toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    await pg.down();
 
-    pg = await startEmbeddedPostgres(dataDir, pino({ level: 'silent' }));
-    upstreamPort = Number(new URL(pg.url).port);
-    // The service recovers by itself: calls succeed again, and delivery goes on.
-    for (let i = 0; i < 100; i++) {
-      const res = await svc.api('GET', `/v1/webhook-integrations/${id}`).catch(() => ({ status: 0 }));
-      if (res.status === 200) break;
-      await new Promise((r) => setTimeout(r, 200));
+    for (const [method, path, body] of [
+      ['GET', `/v1/webhook-integrations/${id}`, undefined],
+      ['POST', '/v1/webhook-integrations', { name: 'during', url: receiver.url }],
+      ['GET', '/v1/audit-events', undefined],
+    ] as const) {
+      const res = await fetch(svc.baseUrl + path, {
+        method,
+        headers: { Authorization: `Bearer ${svc.apiKey}`, 'Content-Type': 'application/json' },
+        body: body && JSON.stringify(body),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(await res.json()).toMatchObject({ status: 503, type: 'https://commonfate.io/problems/unavailable', detail: expect.any(String) });
     }
+    const ready = await fetch(`${svc.baseUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not_ready', detail: expect.stringMatching(/^database unreachable \((ECONNREFUSED|ECONNRESET|08001|08006|57P0\d)\)$/) });
+    const health = await fetch(`${svc.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+
+    await pg.up();
+    // The service recovers by itself: calls succeed again, and delivery goes on.
+    await waitUntil(async () => (await svc!.api('GET', `/v1/webhook-integrations/${id}`)).status === 200, 30_000, 'API answering again');
+    expect((await fetch(`${svc.baseUrl}/readyz`)).status).toBe(200);
     await burst(10);
     await receiver.waitFor((all) => {
       const ids = new Set(all.map((x) => x.id));
       return [...answered].every((e) => ids.has(e));
     }, 60_000);
 
-    const pool = new Pool({ connectionString: pg.url, max: 1 });
+    const pool = new Pool({ connectionString: pg.directUrl, max: 1 });
     try {
-      let left = -1;
-      for (let i = 0; i < 150 && left !== 0; i++) {
+      const left = await waitUntil(async () => {
         const { rows } = await pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE status <> 'SUCCEEDED' AND event_id = ANY($1)`, [[...answered]]);
-        left = rows[0].n;
-        if (left) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(left).toBe(0);
+        return rows[0].n === 0 ? 'none' : undefined;
+      }, 15_000, 'every acknowledged delivery recorded as succeeded');
+      expect(left).toBe('none');
     } finally {
       await pool.end();
     }
     expect(receiver.received.every((x) => x.verified)).toBe(true);
+  });
+
+  test('a database that stops answering: calls answer 503 after the connect timeout, and a graceful stop finishes', async () => {
+    const running = svc!;
+    const { id } = await createIntegration(running, receiver, { send_audit_log_events: true });
+    pg.goSilent();
+    try {
+      const res = await running.api('GET', `/v1/webhook-integrations/${id}`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(503);
+      // Calls in flight while it stops: each waits for a connection until CF_DB_CONNECT_TIMEOUT_MS (1 s).
+      const inFlight = Array.from({ length: 5 }, () => running.api('GET', '/v1/audit-events'));
+      const pool = running.service.db.pool;
+      await waitUntil(async () => pool.totalCount - pool.idleCount >= 5, 10_000, 'the calls waiting for connections');
+      const stopped = running.stop();
+      svc = undefined;
+      // stop() rejects, naming the step, if it outlasts CF_SHUTDOWN_TIMEOUT_MS (30 s); without a connect timeout
+      // it would wait on the silent server for ever.
+      await expect(stopped).resolves.toBeUndefined();
+      for (const r of await Promise.all(inFlight)) expect(r.status).toBe(503);
+    } finally {
+      pg.speak();
+    }
   });
 });
