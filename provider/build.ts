@@ -41,20 +41,6 @@ export async function buildProvider(mirrorDir = DEFAULT_MIRROR_DIR): Promise<str
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [
-      {
-        // grpc-js loads @grpc/proto-loader (and protobufjs) only for its channelz admin service, which we
-        // never register; leaving it out keeps ~150 KB of parsing off every start-up.
-        name: 'omit-proto-loader',
-        setup(b) {
-          b.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({ path: 'proto-loader', namespace: 'omitted' }));
-          b.onLoad({ filter: /.*/, namespace: 'omitted' }, () => ({
-            contents: 'module.exports = new Proxy({}, { get() { throw new Error("@grpc/proto-loader is not bundled"); } });',
-            loader: 'js',
-          }));
-        },
-      },
-    ],
   });
   const bundle = result.outputFiles[0].text;
   writeFileSync(outfile, withCodeCacheLoader(bundle));

@@ -1,7 +1,8 @@
 /**
  * The provider binary as go-plugin sees it: refuses to run by hand, prints one handshake line with an
- * AutoMTLS certificate, serves gRPC only to the client certificate it was given, ignores SIGINT and exits on
- * GRPCController/Shutdown.
+ * AutoMTLS certificate, serves gRPC only to the client certificate it was given, holds go-plugin's stdio
+ * stream open, answers the unused broker with UNIMPLEMENTED, ignores SIGINT and exits on
+ * GRPCController/Shutdown once its replies are flushed.
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,6 +30,8 @@ const Client = grpc.makeGenericClientConstructor(
   {
     GetProviderSchema: method('/tfplugin6.Provider/GetProviderSchema', M.Empty, M.GetProviderSchemaResponse),
     Shutdown: method('/plugin.GRPCController/Shutdown', M.Empty, M.Empty),
+    StreamStdio: { ...method('/plugin.GRPCStdio/StreamStdio', M.Empty, M.StdioData), responseStream: true },
+    StartStream: { ...method('/plugin.GRPCBroker/StartStream', M.Empty, M.Empty), requestStream: true, responseStream: true },
   },
   'Test',
 );
@@ -132,7 +135,21 @@ describe('provider process', () => {
     expect(p.child.exitCode).toBeNull();
     await call(client, 'GetProviderSchema');
 
+    // go-plugin opens both streams on every launch: stdio stays open (and carries nothing, the log goes to
+    // stderr), the broker is not served.
+    const stdio = (client as any).StreamStdio({}) as grpc.ClientReadableStream<unknown>;
+    const stdioData: unknown[] = [];
+    stdio.on('data', (d) => stdioData.push(d));
+    const stdioStatus = new Promise<grpc.StatusObject>((r) => stdio.on('status', r));
+    const broker = (client as any).StartStream() as grpc.ClientDuplexStream<unknown, unknown>;
+    broker.on('data', () => {});
+    const brokerStatus = new Promise<grpc.StatusObject>((r) => broker.on('status', r));
+    broker.on('error', () => {});
+    expect((await brokerStatus).code).toBe(grpc.status.UNIMPLEMENTED);
+
     await call(client, 'Shutdown');
+    expect((await stdioStatus).code).toBe(grpc.status.OK);
+    expect(stdioData).toEqual([]);
     expect(await p.exit).toBe(0);
     client.close();
   });
