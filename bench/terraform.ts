@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { binaryPath, buildProvider } from '../provider/build';
+import { buildProvider } from '../provider/build';
 import { createServerCertificate } from '../provider/protocol/cert';
 import * as M from '../provider/protocol/messages';
 import { MAGIC_COOKIE_VALUE } from '../provider/protocol/serve';
@@ -171,9 +171,7 @@ function recordSection(heading: string, body: string): void {
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
-  const mirror = join(ROOT, 'dist', 'terraform-mirror');
-  await buildProvider(mirror);
-  const binary = binaryPath(mirror);
+  const { mirrorDir: mirror, executable: binary } = await buildProvider();
 
   // ---- handshake ----
   const clientCert = createServerCertificate();

@@ -11,8 +11,7 @@ import { createServerCertificate } from '../../provider/protocol/cert';
 import * as M from '../../provider/protocol/messages';
 import { MAGIC_COOKIE_VALUE } from '../../provider/protocol/serve';
 import { decodeMessage, encodeMessage, type MessageDescriptor } from '../../provider/protocol/wire';
-import { binaryPath } from '../../provider/build';
-import { buildMirror } from './harness';
+import { buildDist } from './harness';
 
 function method(path: string, req: MessageDescriptor, res: MessageDescriptor) {
   return {
@@ -46,7 +45,7 @@ describe('provider process', () => {
   let binary: string;
 
   beforeAll(async () => {
-    binary = binaryPath(await buildMirror());
+    binary = (await buildDist()).executable;
   });
 
   function launch(env: Record<string, string>): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
