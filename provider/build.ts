@@ -60,21 +60,29 @@ export function providerLayout(distDir = DEFAULT_DIST_DIR, version = PROVIDER_VE
   };
 }
 
-export async function buildProvider(distDir = DEFAULT_DIST_DIR, version = PROVIDER_VERSION): Promise<ProviderBuild> {
-  const layout = providerLayout(distDir, version);
+/**
+ * The executable's text: the bundle behind its `#!` line and code-cache loader. `minify: false` keeps names
+ * and per-module comments, for CPU profiles that name functions and modules (the benchmark's profiles).
+ */
+export async function bundleExecutable(opts: { minify?: boolean } = {}): Promise<string> {
   const result = await build({
     entryPoints: [path.join(__dirname, 'main.ts')],
     write: false,
-    outfile: layout.executable,
+    outfile: 'provider.js',
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    minify: true,
+    minify: opts.minify ?? true,
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const executable = Buffer.from(withCodeCacheLoader(result.outputFiles[0].text));
+  return withCodeCacheLoader(result.outputFiles[0].text);
+}
+
+export async function buildProvider(distDir = DEFAULT_DIST_DIR, version = PROVIDER_VERSION): Promise<ProviderBuild> {
+  const layout = providerLayout(distDir, version);
+  const executable = Buffer.from(await bundleExecutable());
 
   // Earlier builds (or versions) must not linger beside this one: Terraform would offer them too.
   rmSync(path.dirname(layout.mirrorZips.linux_amd64), { recursive: true, force: true });

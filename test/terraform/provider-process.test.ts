@@ -10,36 +10,10 @@ import { X509Certificate } from 'node:crypto';
 import { createServerCertificate } from '../../provider/protocol/cert';
 import * as M from '../../provider/protocol/messages';
 import { MAGIC_COOKIE_VALUE } from '../../provider/protocol/serve';
-import { decodeMessage, encodeMessage, type MessageDescriptor } from '../../provider/protocol/wire';
+import { PluginClient as Client, unaryCall } from '../support/plugin-client';
 import { buildDist } from './harness';
 
-function method(path: string, req: MessageDescriptor, res: MessageDescriptor) {
-  return {
-    path,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (m: any) => Buffer.from(encodeMessage(req, m)),
-    requestDeserialize: (b: Buffer) => decodeMessage(req, b),
-    responseSerialize: (m: any) => Buffer.from(encodeMessage(res, m)),
-    responseDeserialize: (b: Buffer) => decodeMessage(res, b),
-  };
-}
-
-const Client = grpc.makeGenericClientConstructor(
-  {
-    GetProviderSchema: method('/tfplugin6.Provider/GetProviderSchema', M.Empty, M.GetProviderSchemaResponse),
-    Shutdown: method('/plugin.GRPCController/Shutdown', M.Empty, M.Empty),
-    StreamStdio: { ...method('/plugin.GRPCStdio/StreamStdio', M.Empty, M.StdioData), responseStream: true },
-    StartStream: { ...method('/plugin.GRPCBroker/StartStream', M.Empty, M.Empty), requestStream: true, responseStream: true },
-  },
-  'Test',
-);
-
-function call(client: grpc.Client, name: string): Promise<any> {
-  return new Promise((resolve, reject) =>
-    (client as any)[name]({}, { deadline: Date.now() + 10_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
-  );
-}
+const call = (client: grpc.Client, name: string) => unaryCall(client, name, {}, 10_000);
 
 describe('provider process', () => {
   let binary: string;
