@@ -1,8 +1,8 @@
 /**
  * The CDKTF constructs as CDK users get them: `npm run cdktf:pack` makes a tarball, which is installed with npm
  * into a fresh project outside this repository (cdktf, constructs and typescript from the registry, as a user
- * installs them). A stack using it is synthesized from plain JavaScript and from TypeScript, and Terraform
- * accepts what comes out with the provider from the filesystem mirror.
+ * installs them). The README's minimal example is compiled with tsc and synthesized, a plain JavaScript version
+ * of it too, and Terraform accepts what comes out with the provider from the filesystem mirror.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { pack, PACKAGE_NAME, PEER_DEPENDENCIES } from '../../cdktf/scripts/pack';
 import { PROVIDER_VERSION } from '../../provider/version';
 import { buildMirror, runProcess, TERRAFORM, Workspace } from '../terraform/harness';
+import { minimalExample } from './readme-example';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -106,32 +107,29 @@ describe('the packed CDKTF construct in a fresh project', () => {
     expect(doc.output.first_action.value).toBe('grant.requested');
   });
 
-  test('a TypeScript app type-checks against the declarations (a mistyped action does not) and synthesizes', async () => {
+  test("the README's TypeScript example type-checks against the declarations (a mistyped action does not) and synthesizes", async () => {
     const tsconfig = { compilerOptions: { strict: true, target: 'ES2022', module: 'commonjs', outDir: 'build', skipLibCheck: false } };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...tsconfig, files: ['main.ts'] }));
-    writeFileSync(
-      join(project, 'main.ts'),
-      STACK(
-        `import { App, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';\n` +
-          `import { AUDIT_ACTIONS, CommonfateProvider, HeaderValue, WebhookDestination, type AuditAction } from '${PACKAGE_NAME}';\n` +
-          `const typed: AuditAction = 'grant.revoked';\nvoid typed;`,
-      ),
-    );
+    writeFileSync(join(project, 'main.ts'), minimalExample());
     const tsc = join(project, 'node_modules/.bin/tsc');
     await run(tsc, ['-p', '.'], { cwd: project });
 
-    writeFileSync(join(project, 'typo.ts'), `import type { AuditAction } from '${PACKAGE_NAME}';\nexport const a: AuditAction = 'grant.revokd';\n`);
+    writeFileSync(
+      join(project, 'typo.ts'),
+      `import type { AuditAction } from '${PACKAGE_NAME}';\nexport const ok: AuditAction = 'grant.revoked';\nexport const a: AuditAction = 'grant.revokd';\n`,
+    );
     writeFileSync(join(project, 'tsconfig.typo.json'), JSON.stringify({ ...tsconfig, files: ['typo.ts'], compilerOptions: { ...tsconfig.compilerOptions, noEmit: true } }));
     const typo = await run(tsc, ['-p', 'tsconfig.typo.json'], { cwd: project }).then(
       () => '',
       (err: { stdout: string }) => err.stdout,
     );
-    expect(typo).toMatch(/typo\.ts\(2,14\): error TS\d+: Type '"grant\.revokd"' is not assignable to type/);
+    expect(typo).toMatch(/typo\.ts\(3,14\): error TS\d+: Type '"grant\.revokd"' is not assignable to type/);
 
     await run(process.execPath, ['build/main.js'], { cwd: project, env: { ...process.env, CDKTF_OUTDIR: join(project, 'out-ts') } });
     const fromTs = JSON.parse(readFileSync(join(project, 'out-ts/stacks/webhooks/cdk.tf.json'), 'utf8'));
     const fromJs = JSON.parse(readFileSync(join(project, 'out-js/stacks/webhooks/cdk.tf.json'), 'utf8'));
     expect(fromTs.resource).toEqual(fromJs.resource);
+    expect(fromTs.output.audit_sink_id.value).toMatch(/^\$\{commonfate_webhook_integration\.\w+\.id\}$/);
   });
 
   test('terraform init and validate accept the synthesized stack with the provider from the mirror', async () => {
