@@ -73,10 +73,17 @@ function buildAtRef(ref: string): Build {
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const s = (v: number) => `${(v / 1000).toFixed(2)} s`;
 
+/** The transport alone (bench/grpc-floor-server.ts): its CPU per RPC is the floor under the provider's. */
+const FLOOR: Build = { label: 'transport floor (empty answers, no provider code)', executable: join(__dirname, 'grpc-floor-server.ts'), mirrorDir: '' };
+
 async function measureLaunches(builds: Build[]): Promise<Map<Build, LaunchResult[]>> {
-  const results = new Map(builds.map((b) => [b, [] as LaunchResult[]]));
+  const subjects = [...builds, FLOOR];
+  const results = new Map(subjects.map((b) => [b, [] as LaunchResult[]]));
   for (let i = 0; i < LAUNCHES; i++) {
-    for (const b of builds) results.get(b)!.push(await launchProvider(b.executable, { rpcs: RPCS_PER_LAUNCH, concurrency: PARALLELISM }));
+    for (const b of subjects) {
+      const nodeArgs = b === FLOOR ? ['--import', 'tsx'] : undefined;
+      results.get(b)!.push(await launchProvider(b.executable, { rpcs: RPCS_PER_LAUNCH, concurrency: PARALLELISM, nodeArgs }));
+    }
   }
   return results;
 }
@@ -197,7 +204,7 @@ async function main(): Promise<void> {
   if (COMPARE_REF) builds.push(buildAtRef(COMPARE_REF));
 
   const launches = await measureLaunches(builds);
-  const launchRows = builds.map((b) => {
+  const launchRows = [...builds, FLOOR].map((b) => {
     const r = launches.get(b)!;
     const row = {
       label: b.label,
@@ -271,7 +278,13 @@ function record(
       `\n\nProvider process, launched as Terraform launches it (medians of ${LAUNCHES} launches per build, interleaved); CPU per RPC over ` +
       `${RPCS_PER_LAUNCH} ValidateResourceConfig/PlanResourceChange calls at ${PARALLELISM} in flight, from /proc schedstat of every thread:\n\n` +
       `| build | launch-to-handshake | launch-to-first-RPC | start-up CPU | CPU per RPC |\n| --- | --- | --- | --- | --- |\n` +
-      launchRows.map((r) => `| ${r.label} | ${ms(r.handshake)} | ${ms(r.firstRpc)} | ${ms(r.startupCpu)} | ${r.perRpc.toFixed(0)} µs |`).join('\n') +
+      launchRows
+        .map((r) =>
+          r.label === FLOOR.label
+            ? `| ${r.label} | (run from source) | | | ${r.perRpc.toFixed(0)} µs |`
+            : `| ${r.label} | ${ms(r.handshake)} | ${ms(r.firstRpc)} | ${ms(r.startupCpu)} | ${r.perRpc.toFixed(0)} µs |`,
+        )
+        .join('\n') +
       (breakdown
         ? `\n\nWhere the CPU of a command goes (medians of ${ROUNDS}; each provider process under GNU time, Terraform's share is the rest; ` +
           `terraform_data's whole command for comparison):\n\n| command | build | provider launches | CPU of the provider processes | CPU of terraform itself | terraform_data (all) |\n| --- | --- | --- | --- | --- | --- |\n` +
