@@ -20,13 +20,13 @@
  * BENCH_COMPARE_REF (unset), BENCH_PROFILE (unset), DATABASE_URL (else embedded Postgres).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildProvider, bundleExecutable } from '../provider/build';
-import { summariseProfiles } from './cpu-profile';
+import { buildProvider } from '../provider/build';
 import { median, recordSection, ROOT } from './support';
 import { launchProvider, type LaunchResult } from './terraform-launch';
+import { COMMANDS, cpuBreakdown, profileTerraform, resourcesConfig, type Build, type Command } from './terraform-cpu';
 import { runTerraform, startApi, treeCpuMs, workspace, type Workspace } from './terraform-run';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,14 +35,6 @@ const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 10);
 const COMPARE_REF = process.env.BENCH_COMPARE_REF;
 const PARALLELISM = 10;
 const RPCS_PER_LAUNCH = 300;
-const COMMANDS = ['apply', 'plan', 'destroy'] as const;
-type Command = (typeof COMMANDS)[number];
-
-interface Build {
-  label: string;
-  executable: string;
-  mirrorDir: string;
-}
 
 /** Builds the provider of an earlier commit with this tree's node_modules (its own build script, as it was). */
 function buildAtRef(ref: string): Build {
@@ -126,77 +118,6 @@ async function measureTerraform(builds: Build[], apiUrl: string, apiKey: string,
   return { figures, subjects, loads };
 }
 
-/**
- * Where a command's CPU goes: each provider process runs under GNU time (a wrapper Terraform starts through
- * dev_overrides), so the providers' CPU and their number are known exactly, and Terraform's own CPU is the
- * command's total less theirs. Every build once per round, in turn.
- */
-async function cpuBreakdown(builds: Build[], apiUrl: string, apiKey: string) {
-  const out = new Map(builds.map((b) => [b.label, Object.fromEntries(COMMANDS.map((c) => [c, { terraform: [] as number[], providers: [] as number[], launches: 0 }]))]));
-  const dirs = builds.map((b) => {
-    const dir = mkdtempSync(join(tmpdir(), 'cf-bench-cpu-'));
-    const ws = workspace('', resourcesConfig(), { CF_API_URL: apiUrl, CF_API_KEY: apiKey }, dir);
-    return { b, dir, ws };
-  });
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const { b, dir, ws } of dirs) {
-      for (const command of COMMANDS) {
-        const log = join(dir, `${command}.cpu`);
-        rmSync(log, { force: true });
-        const wrapper = join(dir, 'terraform-provider-commonfate_v0.1.0');
-        writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -a -o "${log}" -f "%U %S" "${b.executable}"\n`);
-        chmodSync(wrapper, 0o755);
-        const argv = command === 'plan' ? ['plan', `-parallelism=${PARALLELISM}`] : [command, '-auto-approve', `-parallelism=${PARALLELISM}`];
-        const { cpuMs } = await runTerraform(ws, argv);
-        const launches = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
-        const providers = launches.reduce((a, [u, s]) => a + (u + s) * 1000, 0);
-        const f = out.get(b.label)![command];
-        f.providers.push(providers);
-        f.terraform.push((cpuMs ?? NaN) - providers);
-        f.launches = launches.length;
-      }
-    }
-  }
-  for (const { dir } of dirs) rmSync(dir, { recursive: true, force: true });
-  return out;
-}
-
-function resourcesConfig(): string {
-  return (
-    `terraform {\n  required_providers {\n    commonfate = { source = "common-fate/commonfate", version = "0.1.0" }\n  }\n}\n` +
-    `resource "commonfate_webhook_integration" "many" {\n  count = ${RESOURCES}\n  name  = "hook-\${count.index}"\n  url   = "https://hooks.example.com/\${count.index}"\n` +
-    `  send_audit_log_events = true\n  headers = [{ key = "Authorization", value = "Bearer secret-\${count.index}" }]\n}\n`
-  );
-}
-
-/** One apply, plan and destroy with the provider under --cpu-prof; returns the summarised profiles. */
-async function profileTerraform(apiUrl: string, apiKey: string): Promise<Record<Command, Array<[string, number]>>> {
-  const dir = mkdtempSync(join(tmpdir(), 'cf-bench-prof-'));
-  const executable = join(dir, 'terraform-provider-commonfate_v0.1.0.js');
-  const text = await bundleExecutable({ minify: false });
-  writeFileSync(executable, text);
-  const source = JSON.parse(/^const SOURCE = (.*);$/m.exec(text)![1]) as string;
-  const out: Partial<Record<Command, Array<[string, number]>>> = {};
-  const wrapper = join(dir, 'bin', 'terraform-provider-commonfate_v0.1.0');
-  mkdirSync(join(dir, 'bin'));
-  const config = resourcesConfig();
-  const ws = workspace('', config, { CF_API_URL: apiUrl, CF_API_KEY: apiKey }, dirnameOf(wrapper));
-  for (const command of COMMANDS) {
-    const profiles = join(dir, command);
-    mkdirSync(profiles);
-    // The same environment trick as the real executable's #! line, plus the profiler.
-    writeFileSync(wrapper, `#!/bin/sh\nexec env -u NODE_EXTRA_CA_CERTS "${process.execPath}" --cpu-prof --cpu-prof-dir="${profiles}" "${executable}" "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    const argv = command === 'plan' ? ['plan', `-parallelism=${PARALLELISM}`] : [command, '-auto-approve', `-parallelism=${PARALLELISM}`];
-    await runTerraform(ws, argv);
-    out[command] = summariseProfiles(profiles, executable, source);
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return out as Record<Command, Array<[string, number]>>;
-}
-
-const dirnameOf = (p: string) => p.slice(0, p.lastIndexOf('/'));
-
 async function main(): Promise<void> {
   const load0 = loadavg();
   const current = await buildProvider();
@@ -222,7 +143,7 @@ async function main(): Promise<void> {
   let profile: Record<Command, Array<[string, number]>> | undefined;
   try {
     const { figures, subjects, loads } = await measureTerraform(builds, api.url, apiKey, api.child.pid!);
-    const breakdown = existsSync('/usr/bin/time') ? await cpuBreakdown(builds, api.url, apiKey) : undefined;
+    const breakdown = existsSync('/usr/bin/time') ? await cpuBreakdown(builds, api.url, apiKey, ROUNDS) : undefined;
     if (process.env.BENCH_PROFILE) profile = await profileTerraform(api.url, apiKey);
     record(launchRows, figures, subjects.map((x) => x.label), { before: load0[0], during: loads }, breakdown);
     if (profile) {
