@@ -20,7 +20,7 @@
  * BENCH_COMPARE_REF (unset), BENCH_PROFILE (unset), DATABASE_URL (else embedded Postgres).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildProvider } from '../provider/build';
@@ -59,7 +59,9 @@ function buildAtRef(ref: string): Build {
   const executable = find(out);
   if (!executable) throw new Error(`the build of ${ref} wrote no executable`);
   const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim();
-  return { label: `${ref} (${sha})`, executable, mirrorDir };
+  // The build is only read while this process runs; its directory goes at exit.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { label: sha.startsWith(ref) ? ref : `${ref} (${sha})`, executable, mirrorDir };
 }
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
