@@ -11,15 +11,18 @@ import { createServerCertificate } from '../../provider/protocol/cert';
 import * as M from '../../provider/protocol/messages';
 import { MAGIC_COOKIE_VALUE } from '../../provider/protocol/serve';
 import { PluginClient as Client, unaryCall } from '../support/plugin-client';
-import { buildDist } from './harness';
+import { buildDist, Workspace } from './harness';
 
 const call = (client: grpc.Client, name: string) => unaryCall(client, name, {}, 10_000);
 
 describe('provider process', () => {
   let binary: string;
+  let mirror: string;
 
   beforeAll(async () => {
-    binary = (await buildDist()).executable;
+    const dist = await buildDist();
+    binary = dist.executable;
+    mirror = dist.mirrorDir;
   });
 
   function launch(env: Record<string, string>): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
@@ -125,5 +128,29 @@ describe('provider process', () => {
     expect(stdioData).toEqual([]);
     expect(await p.exit).toBe(0);
     client.close();
+  });
+
+  test('under Terraform every launch exits on Shutdown by itself, and go-plugin finds its stdio stream', async () => {
+    // go-plugin logs (to stderr with TF_LOG) each process exit, a WARN when it had to kill one that
+    // did not exit within 2 s of Shutdown, and how its stdio stream ended (Unimplemented when not served).
+    const ws = new Workspace(mirror, { CF_API_URL: 'http://127.0.0.1:1', CF_API_KEY: 'unused-key-1234567', TF_LOG: 'trace' });
+    try {
+      ws.write(`
+resource "commonfate_webhook_integration" "x" {
+  name = "x"
+  url  = "https://hooks.example.com/x"
+}
+`);
+      await ws.init();
+      const { stderr } = await ws.ok(['plan']);
+      const exits = stderr.match(/plugin process exited: plugin=\S*terraform-provider-commonfate/g) ?? [];
+      expect(exits.length).toBeGreaterThanOrEqual(3); // schema, validate, plan: one launch each
+      expect(stderr).not.toContain('plugin failed to exit gracefully');
+      expect(stderr).toContain('provider.stdio: waiting for stdio data');
+      expect(stderr).not.toMatch(/provider\.stdio:.*(Unimplemented|not available)/);
+      expect(stderr).toContain('[DEBUG] commonfate: shutdown requested');
+    } finally {
+      ws.remove();
+    }
   });
 });
