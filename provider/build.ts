@@ -1,65 +1,113 @@
 /**
- * Builds the provider as one executable file in the Terraform filesystem-mirror layout:
- *   dist/terraform-mirror/registry.terraform.io/common-fate/commonfate/<version>/linux_amd64/
- *     terraform-provider-commonfate_v<version>
- * A single minified bundle starts fastest: Terraform launches the provider several times per command.
+ * Builds the provider: one JavaScript bundle (it runs wherever Node.js 20 runs), packaged for every platform
+ * Terraform users have, in three shapes under dist/ (or --out-dir):
  *
- * Usage: tsx provider/build.ts [--out-dir <mirror dir>]   (npm run build:provider)
+ *   terraform-mirror/registry.terraform.io/common-fate/commonfate/
+ *     terraform-provider-commonfate_<v>_<os>_<arch>.zip        a filesystem mirror in the packed layout, which
+ *                                                                `terraform init` installs from and
+ *                                                                `terraform providers lock -fs-mirror` hashes
+ *   terraform-release/
+ *     terraform-provider-commonfate_<v>_<os>_<arch>.zip        a release in the registry's shape, for a
+ *     terraform-provider-commonfate_<v>_manifest.json            private registry (protocol 6.0)
+ *     terraform-provider-commonfate_<v>_SHA256SUMS
+ *   terraform-provider/terraform-provider-commonfate_v<v>      the executable itself, for dev_overrides
+ *
+ * The zips are identical for every platform and reproducible (fixed timestamps, deterministic bundle), so a
+ * rebuild of the same source keeps the checksums teams commit in .terraform.lock.hcl.
+ * windows_amd64 is not built: Terraform on Windows starts a provider with CreateProcess, which runs only
+ * native executables (a `.exe`), and this executable is a script started through its `#!` line.
+ *
+ * Usage: tsx provider/build.ts [--out-dir <dist dir>]   (npm run build:provider)
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { zip } from './packaging/zip';
 import { PROVIDER_NAME, PROVIDER_SOURCE, PROVIDER_VERSION } from './version';
 
 const ROOT = path.resolve(__dirname, '..');
-export const DEFAULT_MIRROR_DIR = path.join(ROOT, 'dist', 'terraform-mirror');
+export const DEFAULT_DIST_DIR = path.join(ROOT, 'dist');
 
-/** Path of the binary inside a mirror directory. */
-export function binaryPath(mirrorDir = DEFAULT_MIRROR_DIR, version = PROVIDER_VERSION): string {
-  return path.join(
-    mirrorDir,
-    'registry.terraform.io',
-    PROVIDER_SOURCE,
-    version,
-    'linux_amd64',
-    `terraform-provider-${PROVIDER_NAME}_v${version}`,
-  );
+/** Platforms the mirror and the release carry: Linux CI and Mac laptops, both architectures. */
+export const PLATFORMS = ['darwin_amd64', 'darwin_arm64', 'linux_amd64', 'linux_arm64'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** Plugin protocol versions the release manifest declares (the registry reads them from it). */
+const PROTOCOL_VERSIONS = ['6.0'];
+
+export interface ProviderBuild {
+  /** The filesystem mirror (packed layout); point `filesystem_mirror { path }` or `-fs-mirror` at it. */
+  mirrorDir: string;
+  /** The registry-shaped release directory. */
+  releaseDir: string;
+  /** The executable, for dev_overrides (its directory is what dev_overrides names). */
+  executable: string;
+  /** Every zip written into the mirror, by platform. */
+  mirrorZips: Record<Platform, string>;
 }
 
-export async function buildProvider(mirrorDir = DEFAULT_MIRROR_DIR): Promise<string> {
-  const outfile = binaryPath(mirrorDir);
-  mkdirSync(path.dirname(outfile), { recursive: true });
+/** Where each part of a build goes under `distDir`. */
+export function providerLayout(distDir = DEFAULT_DIST_DIR, version = PROVIDER_VERSION): ProviderBuild {
+  const mirrorDir = path.join(distDir, 'terraform-mirror');
+  const base = `terraform-provider-${PROVIDER_NAME}_${version}`;
+  const packageDir = path.join(mirrorDir, 'registry.terraform.io', PROVIDER_SOURCE);
+  return {
+    mirrorDir,
+    releaseDir: path.join(distDir, 'terraform-release'),
+    executable: path.join(distDir, 'terraform-provider', `terraform-provider-${PROVIDER_NAME}_v${version}`),
+    mirrorZips: Object.fromEntries(PLATFORMS.map((p) => [p, path.join(packageDir, `${base}_${p}.zip`)])) as Record<Platform, string>,
+  };
+}
+
+/**
+ * The executable's text: the bundle behind its `#!` line and code-cache loader. `minify: false` keeps names
+ * and per-module comments, for CPU profiles that name functions and modules (the benchmark's profiles).
+ */
+export async function bundleExecutable(opts: { minify?: boolean } = {}): Promise<string> {
   const result = await build({
     entryPoints: [path.join(__dirname, 'main.ts')],
     write: false,
-    outfile,
+    outfile: 'provider.js',
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    minify: true,
+    minify: opts.minify ?? true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [
-      {
-        // grpc-js loads @grpc/proto-loader (and protobufjs) only for its channelz admin service, which we
-        // never register; leaving it out keeps ~150 KB of parsing off every start-up.
-        name: 'omit-proto-loader',
-        setup(b) {
-          b.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({ path: 'proto-loader', namespace: 'omitted' }));
-          b.onLoad({ filter: /.*/, namespace: 'omitted' }, () => ({
-            contents: 'module.exports = new Proxy({}, { get() { throw new Error("@grpc/proto-loader is not bundled"); } });',
-            loader: 'js',
-          }));
-        },
-      },
-    ],
   });
-  const bundle = result.outputFiles[0].text;
-  writeFileSync(outfile, withCodeCacheLoader(bundle));
-  chmodSync(outfile, 0o755);
-  return outfile;
+  return withCodeCacheLoader(result.outputFiles[0].text);
+}
+
+export async function buildProvider(distDir = DEFAULT_DIST_DIR, version = PROVIDER_VERSION): Promise<ProviderBuild> {
+  const layout = providerLayout(distDir, version);
+  const executable = Buffer.from(await bundleExecutable());
+
+  // Earlier builds (or versions) must not linger beside this one: Terraform would offer them too.
+  rmSync(path.dirname(layout.mirrorZips.linux_amd64), { recursive: true, force: true });
+  rmSync(layout.releaseDir, { recursive: true, force: true });
+  rmSync(path.dirname(layout.executable), { recursive: true, force: true });
+
+  mkdirSync(path.dirname(layout.executable), { recursive: true });
+  writeFileSync(layout.executable, executable);
+  chmodSync(layout.executable, 0o755);
+
+  const archive = zip([{ name: path.basename(layout.executable), data: executable, mode: 0o755 }]);
+  mkdirSync(path.dirname(layout.mirrorZips.linux_amd64), { recursive: true });
+  mkdirSync(layout.releaseDir, { recursive: true });
+  const base = `terraform-provider-${PROVIDER_NAME}_${version}`;
+  const released = new Map<string, Buffer>();
+  for (const platform of PLATFORMS) {
+    writeFileSync(layout.mirrorZips[platform], archive);
+    released.set(`${base}_${platform}.zip`, archive);
+  }
+  released.set(`${base}_manifest.json`, Buffer.from(JSON.stringify({ version: 1, metadata: { protocol_versions: PROTOCOL_VERSIONS } }, null, 2) + '\n'));
+  // sha256sum's format (two spaces, sorted by name), as `sha256sum -c` and the registry expect.
+  const sums = [...released.keys()].sort().map((name) => `${createHash('sha256').update(released.get(name)!).digest('hex')}  ${name}\n`);
+  released.set(`${base}_SHA256SUMS`, Buffer.from(sums.join('')));
+  for (const [name, data] of released) writeFileSync(path.join(layout.releaseDir, name), data);
+  return layout;
 }
 
 /**
@@ -113,8 +161,10 @@ const SOURCE = ${JSON.stringify(bundle)};
 
 if (require.main === module) {
   const i = process.argv.indexOf('--out-dir');
-  buildProvider(i > 0 ? path.resolve(process.argv[i + 1]) : DEFAULT_MIRROR_DIR).then(
-    (file) => process.stdout.write(`built ${path.relative(process.cwd(), file)}\n`),
+  buildProvider(i > 0 ? path.resolve(process.argv[i + 1]) : DEFAULT_DIST_DIR).then(
+    (out) => {
+      for (const dir of [out.mirrorDir, out.releaseDir, out.executable]) process.stdout.write(`wrote ${path.relative(process.cwd(), dir)}\n`);
+    },
     (err) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

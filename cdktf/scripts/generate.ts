@@ -26,8 +26,7 @@ const FQPN = `registry.terraform.io/${PROVIDER_SOURCE}`;
 export async function providerSchema(): Promise<Record<string, any>> {
   const work = mkdtempSync(path.join(tmpdir(), 'cf-cdktf-schema-'));
   try {
-    const mirror = path.join(work, 'mirror');
-    await buildProvider(mirror);
+    const { mirrorDir: mirror } = await buildProvider(path.join(work, 'dist'));
     const cli = path.join(work, 'terraformrc');
     writeFileSync(
       cli,

@@ -218,3 +218,10 @@ export const StopProviderResponse: MessageDescriptor = [{ no: 1, name: 'Error', 
 export const HealthCheckRequest: MessageDescriptor = [{ no: 1, name: 'service', kind: 'string' }];
 /** status: 1 = SERVING. */
 export const HealthCheckResponse: MessageDescriptor = [{ no: 1, name: 'status', kind: 'enum' }];
+
+// ---- plugin.GRPCStdio (go-plugin) ----
+/** channel: 1 = STDOUT, 2 = STDERR. */
+export const StdioData: MessageDescriptor = [
+  { no: 1, name: 'channel', kind: 'enum' },
+  { no: 2, name: 'data', kind: 'bytes' },
+];

@@ -3,7 +3,7 @@
  * extensions; newer versions send "refined" unknowns with extension type 12, so every extension type decodes
  * to UNKNOWN. We always send extension type 0 with one zero byte, the form every Terraform version reads.
  */
-import { decode, encode, ExtData, ExtensionCodec } from '@msgpack/msgpack';
+import { Decoder, Encoder, ExtData, ExtensionCodec } from '@msgpack/msgpack';
 import { UNKNOWN, type ObjectValue, type Unknown, type Value } from './values';
 
 const extensions = new ExtensionCodec();
@@ -12,6 +12,11 @@ extensions.register({
   encode: (input: unknown) => (input === UNKNOWN ? new Uint8Array([0]) : null),
   decode: () => UNKNOWN,
 });
+// One of each for the process: the functions decode() and encode() build a fresh Decoder or Encoder (buffers,
+// key caches) per call, measurable per RPC in a provider process that never warms up. Both are synchronous,
+// so sharing them is safe.
+const decoder = new Decoder({ extensionCodec: extensions });
+const encoder = new Encoder({ extensionCodec: extensions });
 
 function fromDecoded(raw: unknown): Value {
   if (raw === null || raw === undefined) return null;
@@ -31,9 +36,9 @@ function fromDecoded(raw: unknown): Value {
 
 export function decodeValue(bytes: Uint8Array | undefined): Value {
   if (!bytes || bytes.length === 0) return null;
-  return fromDecoded(decode(bytes, { extensionCodec: extensions }));
+  return fromDecoded(decoder.decode(bytes));
 }
 
 export function encodeValue(value: Value): Uint8Array {
-  return encode(value, { extensionCodec: extensions });
+  return encoder.encode(value);
 }

@@ -4,12 +4,12 @@
  *
  * Start-up time is paid on every launch (Terraform starts a fresh process per phase: 3 per plan, 4 per
  * apply), so the order matters: we open a plain TCP listener and print the handshake as soon as the
- * certificate exists, and only then load grpc-js. Connections Terraform opens meanwhile wait paused in our
- * listener and are handed to the gRPC server once it exists (grpc-js connection injection).
+ * certificate exists, and only then load node:http2 and build the gRPC server. Connections Terraform opens
+ * meanwhile wait paused in our listener and are handed to the server once it exists.
  */
 import { createServer, type Socket } from 'node:net';
 import { createServerCertificate } from './cert';
-import type { ConnectionSink } from './grpc';
+import type { GrpcServer } from './grpc-server';
 import { logThreshold, sinceStart, stderrLogger } from './log';
 import type { ProviderDefinition } from './resource';
 
@@ -66,11 +66,11 @@ export async function serve(provider: ProviderDefinition<any>, env: NodeJS.Proce
   const clientCaPem = env.PLUGIN_CLIENT_CERT;
   const cert = clientCaPem ? createServerCertificate() : undefined;
 
-  let sink: ConnectionSink | undefined;
+  let server: GrpcServer | undefined;
   const waiting: Socket[] = [];
   // pauseOnConnect: no bytes are read from a waiting connection before the TLS server takes it over.
   const listener = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
-    if (sink) sink.inject(socket);
+    if (server) server.inject(socket);
     else waiting.push(socket);
   });
   await new Promise<void>((resolve, reject) => {
@@ -82,23 +82,20 @@ export async function serve(provider: ProviderDefinition<any>, env: NodeJS.Proce
   const handshakeMs = sinceStart();
 
   // Loaded only now, after the handshake (require keeps the bundle's lazy module initialisation).
-  const { startGrpcServer } = require('./grpc') as typeof import('./grpc');
+  const { createPluginServer } = require('./services') as typeof import('./services');
   const { ProviderServer } = require('./provider-server') as typeof import('./provider-server');
   const log = stderrLogger(logThreshold(env));
-  const providerServer = new ProviderServer(provider, log);
-  const grpcSink = startGrpcServer({
-    provider: providerServer,
+  server = createPluginServer({
+    provider: new ProviderServer(provider, log),
     log,
     tls: cert && clientCaPem ? { certPem: cert.certPem, keyPem: cert.keyPem, clientCaPem } : undefined,
     onShutdown: () => {
       listener.close();
-      grpcSink.close();
       process.exit(0);
     },
   });
-  sink = grpcSink;
   const queued = waiting.length;
-  for (const socket of waiting.splice(0)) grpcSink.inject(socket);
+  for (const socket of waiting.splice(0)) server.inject(socket);
   // Milliseconds since the process started: the start-up cost Terraform pays on every launch.
   log.log('DEBUG', 'serving', { handshake_ms: handshakeMs, grpc_ready_ms: sinceStart(), queued_connections: queued });
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProvider } from '../../provider/build';
+import { buildProvider, type ProviderBuild } from '../../provider/build';
 
 export const TERRAFORM = process.env.TERRAFORM_BIN ?? '/usr/local/bin/terraform';
 
@@ -22,12 +22,16 @@ afterAll(() => {
   for (const dir of mirrors.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Builds the provider into a fresh mirror for this test file (esbuild takes well under a second). */
+/** Builds the provider into a fresh dist directory for this test file (esbuild takes well under a second). */
+export async function buildDist(): Promise<ProviderBuild> {
+  const dist = mkdtempSync(join(tmpdir(), 'cf-tf-dist-'));
+  mirrors.push(dist);
+  return buildProvider(dist);
+}
+
+/** A fresh filesystem mirror (packed layout) holding the provider built from this tree. */
 export async function buildMirror(): Promise<string> {
-  const mirror = mkdtempSync(join(tmpdir(), 'cf-tf-mirror-'));
-  mirrors.push(mirror);
-  await buildProvider(mirror);
-  return mirror;
+  return (await buildDist()).mirrorDir;
 }
 
 /** Runs a command to its end and collects its output (asynchronously: the API under test may be in this process). */

@@ -1,7 +1,8 @@
 /**
  * The provider binary as go-plugin sees it: refuses to run by hand, prints one handshake line with an
- * AutoMTLS certificate, serves gRPC only to the client certificate it was given, ignores SIGINT and exits on
- * GRPCController/Shutdown.
+ * AutoMTLS certificate, serves gRPC only to the client certificate it was given, holds go-plugin's stdio
+ * stream open, answers the unused broker with UNIMPLEMENTED, ignores SIGINT and exits on
+ * GRPCController/Shutdown once its replies are flushed.
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,41 +10,19 @@ import { X509Certificate } from 'node:crypto';
 import { createServerCertificate } from '../../provider/protocol/cert';
 import * as M from '../../provider/protocol/messages';
 import { MAGIC_COOKIE_VALUE } from '../../provider/protocol/serve';
-import { decodeMessage, encodeMessage, type MessageDescriptor } from '../../provider/protocol/wire';
-import { binaryPath } from '../../provider/build';
-import { buildMirror } from './harness';
+import { PluginClient as Client, unaryCall } from '../support/plugin-client';
+import { buildDist, Workspace } from './harness';
 
-function method(path: string, req: MessageDescriptor, res: MessageDescriptor) {
-  return {
-    path,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (m: any) => Buffer.from(encodeMessage(req, m)),
-    requestDeserialize: (b: Buffer) => decodeMessage(req, b),
-    responseSerialize: (m: any) => Buffer.from(encodeMessage(res, m)),
-    responseDeserialize: (b: Buffer) => decodeMessage(res, b),
-  };
-}
-
-const Client = grpc.makeGenericClientConstructor(
-  {
-    GetProviderSchema: method('/tfplugin6.Provider/GetProviderSchema', M.Empty, M.GetProviderSchemaResponse),
-    Shutdown: method('/plugin.GRPCController/Shutdown', M.Empty, M.Empty),
-  },
-  'Test',
-);
-
-function call(client: grpc.Client, name: string): Promise<any> {
-  return new Promise((resolve, reject) =>
-    (client as any)[name]({}, { deadline: Date.now() + 10_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
-  );
-}
+const call = (client: grpc.Client, name: string) => unaryCall(client, name, {}, 10_000);
 
 describe('provider process', () => {
   let binary: string;
+  let mirror: string;
 
   beforeAll(async () => {
-    binary = binaryPath(await buildMirror());
+    const dist = await buildDist();
+    binary = dist.executable;
+    mirror = dist.mirrorDir;
   });
 
   function launch(env: Record<string, string>): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
@@ -132,8 +111,46 @@ describe('provider process', () => {
     expect(p.child.exitCode).toBeNull();
     await call(client, 'GetProviderSchema');
 
+    // go-plugin opens both streams on every launch: stdio stays open (and carries nothing, the log goes to
+    // stderr), the broker is not served.
+    const stdio = (client as any).StreamStdio({}) as grpc.ClientReadableStream<unknown>;
+    const stdioData: unknown[] = [];
+    stdio.on('data', (d) => stdioData.push(d));
+    const stdioStatus = new Promise<grpc.StatusObject>((r) => stdio.on('status', r));
+    const broker = (client as any).StartStream() as grpc.ClientDuplexStream<unknown, unknown>;
+    broker.on('data', () => {});
+    const brokerStatus = new Promise<grpc.StatusObject>((r) => broker.on('status', r));
+    broker.on('error', () => {});
+    expect((await brokerStatus).code).toBe(grpc.status.UNIMPLEMENTED);
+
     await call(client, 'Shutdown');
+    expect((await stdioStatus).code).toBe(grpc.status.OK);
+    expect(stdioData).toEqual([]);
     expect(await p.exit).toBe(0);
     client.close();
+  });
+
+  test('under Terraform every launch exits on Shutdown by itself, and go-plugin finds its stdio stream', async () => {
+    // go-plugin logs (to stderr with TF_LOG) each process exit, a WARN when it had to kill one that
+    // did not exit within 2 s of Shutdown, and how its stdio stream ended (Unimplemented when not served).
+    const ws = new Workspace(mirror, { CF_API_URL: 'http://127.0.0.1:1', CF_API_KEY: 'unused-key-1234567', TF_LOG: 'trace' });
+    try {
+      ws.write(`
+resource "commonfate_webhook_integration" "x" {
+  name = "x"
+  url  = "https://hooks.example.com/x"
+}
+`);
+      await ws.init();
+      const { stderr } = await ws.ok(['plan']);
+      const exits = stderr.match(/plugin process exited: plugin=\S*terraform-provider-commonfate/g) ?? [];
+      expect(exits.length).toBeGreaterThanOrEqual(3); // schema, validate, plan: one launch each
+      expect(stderr).not.toContain('plugin failed to exit gracefully');
+      expect(stderr).toContain('provider.stdio: waiting for stdio data');
+      expect(stderr).not.toMatch(/provider\.stdio:.*(Unimplemented|not available)/);
+      expect(stderr).toContain('[DEBUG] commonfate: shutdown requested');
+    } finally {
+      ws.remove();
+    }
   });
 });
