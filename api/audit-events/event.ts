@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal';
 import type { CallContext } from '../http/endpoint';
-import type { AuditAction } from '../webhook-integrations/rules';
+import type { AuditAction } from '../../contract';
 
 /** The audit log event, field for field as in the seed (consumers code against this shape). */
 export interface AuditEvent {

@@ -6,7 +6,7 @@ import { endpoint, type Security } from '../http/endpoint';
 import { decodePageToken, pageOf, pageQueryFields } from '../http/pagination';
 import { methodNotAllowed } from '../http/middleware';
 import { parseOrThrow } from '../http/validate';
-import { AUDIT_ACTIONS } from '../webhook-integrations/rules';
+import { AUDIT_ACTIONS } from '../../contract';
 
 export const AuditEventsQuerySchema = z.strictObject({
   action: z

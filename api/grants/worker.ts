@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { emitAuditEvents } from '../audit-events/emit';
 import { systemCause } from '../audit-events/event';
 import { withTransaction } from '../db/transaction';
-import type { AuditAction } from '../webhook-integrations/rules';
+import type { AuditAction } from '../../contract';
 import type { Provisioner } from './provisioner';
 import { grantEvents, type GrantRow } from './workflow';
 

@@ -4,7 +4,7 @@ import { occurredAt, type AuditEvent, type Cause } from '../audit-events/event';
 import { withTransaction } from '../db/transaction';
 import { conflict, notFound } from '../http/errors';
 import { newId } from '../ids';
-import type { AuditAction } from '../webhook-integrations/rules';
+import type { AuditAction } from '../../contract';
 import type { AccessRequestInput, AccessRequestView, GrantView } from './schema';
 
 /**

@@ -11,7 +11,7 @@ import { accessRequestsRouter, grantsRouter } from '../grants/router';
 import { openApiRouter } from '../openapi/router';
 import { buildOpenApiDocument } from '../openapi/document';
 import { webhookIntegrationsRouter } from '../webhook-integrations/router';
-import type { UrlPolicy } from '../webhook-integrations/rules';
+import type { UrlPolicy } from '../../contract';
 import type { Security } from './endpoint';
 import { requestContext, requireJsonBody, unknownRoute } from './middleware';
 import { errorHandler } from './problem';

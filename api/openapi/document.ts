@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS, type UrlPolicy } from '../webhook-integrations/rules';
+import { AUDIT_ACTIONS, type UrlPolicy } from '../../contract';
 import {
   HeaderSchema,
   IntegrationListSchema,

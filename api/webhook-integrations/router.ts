@@ -8,7 +8,7 @@ import { methodNotAllowed } from '../http/middleware';
 import { decodePageToken, encodePageToken } from '../http/pagination';
 import { parseOrThrow } from '../http/validate';
 import { isId } from '../ids';
-import type { UrlPolicy } from './rules';
+import type { UrlPolicy } from '../../contract';
 import { integrationInputSchema, integrationPatchSchema, ListQuerySchema } from './schema';
 import {
   createWebhookIntegration,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQueryFields } from '../http/pagination';
-import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy } from './rules';
+import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy } from '../../contract';
 
 /**
  * zod schemas of the webhook integration resource. The same schemas validate requests and generate

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Provisioner } from '../../api/grants/provisioner';
-import { AUDIT_ACTIONS } from '../../api/webhook-integrations/rules';
+import { AUDIT_ACTIONS } from '../../contract';
 import { createIntegration, entitlement, Receiver, requestAccess, startDeliveryService, waitUntil, type DeliveryTestService } from './harness';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../fixtures', name), 'utf8')) as Record<string, unknown>;
@@ -41,8 +41,11 @@ describe('grants workflow: audit events delivered to webhooks', () => {
     await receiver.stop();
   });
 
+  // In the order the events occurred: deliveries run concurrently, so they may arrive in another order.
   const forGrant = (grantId: string) =>
-    receiver.received.filter((r) => (r.json.targets as Array<{ id: string }> | undefined)?.some((t) => t.id === grantId));
+    receiver.received
+      .filter((r) => (r.json.targets as Array<{ id: string }> | undefined)?.some((t) => t.id === grantId))
+      .sort((a, b) => (String(a.json.occurred_at) < String(b.json.occurred_at) ? -1 : 1));
   const actionsOf = (grantId: string) => forGrant(grantId).map((r) => r.json.action as string);
 
   test('every grant action reaches the receiver, signed, in the seed shape', async () => {
