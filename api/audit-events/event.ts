@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal';
-import type { CallContext } from '../http/endpoint';
 import type { AuditAction } from '../../contract';
 
 /** The audit log event, field for field as in the seed (consumers code against this shape). */
@@ -41,24 +40,22 @@ export function systemCause(evalId: string): Cause {
   };
 }
 
-function clientAddress(raw: string | undefined): string {
-  if (!raw) return '';
-  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice('::ffff:'.length) : raw;
+/** Where an API call came from, as the audit event's `context.request` reports it (no HTTP framework types). */
+export interface RequestOrigin {
+  /** The peer's address; IPv4-mapped IPv6 addresses are shown as IPv4. */
+  clientAddr: string;
+  userAgent: string;
 }
 
-export function principalCause(principal: Principal, req: CallContext['req'], evalId: string): Cause {
+/** The cause of an API call's events: its principal, where the call came from and the evaluation that allowed it. */
+export function principalCause(principal: Principal, origin: RequestOrigin, evalId: string): Cause {
   return {
     actor: { type: principal.type, id: principal.id, name: principal.name, email: principal.email },
     chain: principal.identityChain,
-    clientAddr: clientAddress(req.socket.remoteAddress),
-    userAgent: req.get('user-agent') ?? '',
+    clientAddr: origin.clientAddr,
+    userAgent: origin.userAgent,
     evalId,
   };
-}
-
-/** The cause of an API call's events: its principal, its request and the evaluation that allowed it. */
-export function callCause(ctx: CallContext): Cause {
-  return principalCause(ctx.principal, ctx.req, ctx.evaluation.id);
 }
 
 /** RFC 3339 with microseconds and an explicit +00:00 offset, like the seed's `occurred_at`. */

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { hashSecret, type Role } from './api-keys';
 import type { Principal } from './principal';
-import { unauthenticated } from '../http/errors';
+import { unauthenticated } from '../errors';
 
 export interface AuthenticatorOptions {
   pool: Pool;

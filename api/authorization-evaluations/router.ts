@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Pool } from 'pg';
 import { ACTIONS } from '../authz/actions';
 import { endpoint, type Security } from '../http/endpoint';
-import { notFound } from '../http/errors';
+import { notFound } from '../errors';
 import { methodNotAllowed } from '../http/middleware';
 import { isId } from '../ids';
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { withTransaction } from '../db/transaction';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { newSigningSecret } from '../webhook-integrations/store';
 import { DELIVERIES_CHANNEL } from './fanout';

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import type { Pool } from 'pg';
-import { callCause } from '../audit-events/event';
 import { ACTIONS } from '../authz/actions';
 import type { RpcAction } from '../authz/actions';
 import { endpoint, type Security } from '../http/endpoint';
-import { notFound, validationError } from '../http/errors';
+import { notFound, validationError } from '../errors';
 import { methodNotAllowed } from '../http/middleware';
 import { parseOrThrow } from '../http/validate';
 import { isId } from '../ids';
@@ -28,7 +27,7 @@ export function accessRequestsRouter(deps: { pool: Pool; security: Security }): 
       endpoint(deps.security, ACTIONS.createAccessRequest, async (ctx) => {
         const input = parseOrThrow(AccessRequestInputSchema, body(ctx.req.body));
         const requestedBy = `${ctx.principal.type}::"${ctx.principal.id}"`;
-        const created = await requestAccess(deps.pool, input, requestedBy, callCause(ctx));
+        const created = await requestAccess(deps.pool, input, requestedBy, ctx.cause);
         return { status: 201, body: created, headers: { Location: `/v1/access-requests/${created.id}` } };
       }),
     )
@@ -77,7 +76,7 @@ export function grantsRouter(deps: { pool: Pool; security: Security }): Router {
         endpoint(deps.security, action, async (ctx) => {
           const id = idOf(ctx.req.params.id as string);
           const extend = command === 'extend' ? parseOrThrow(ExtendInputSchema, body(ctx.req.body, true)) : undefined;
-          const grant = await transitionGrant(deps.pool, id, command, callCause(ctx), extend?.duration_seconds);
+          const grant = await transitionGrant(deps.pool, id, command, ctx.cause, extend?.duration_seconds);
           return { status: 200, body: grant };
         }),
       )

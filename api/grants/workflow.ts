@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { emitAuditEvents } from '../audit-events/emit';
 import { occurredAt, type AuditEvent, type Cause } from '../audit-events/event';
 import { withTransaction } from '../db/transaction';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import type { AuditAction } from '../../contract';
 import type { AccessRequestInput, AccessRequestView, GrantView } from './schema';

@@ -4,7 +4,8 @@ import type { Principal } from '../auth/principal';
 import type { Authorizer, AuthorizationEvent } from '../authz/authorizer';
 import type { RpcAction } from '../authz/actions';
 import type { EvaluationRecorder } from '../authorization-evaluations/recorder';
-import { AppError, forbidden } from './errors';
+import { principalCause, type Cause, type RequestOrigin } from '../audit-events/event';
+import { AppError, forbidden } from '../errors';
 
 /** What a handler returns; the endpoint sends it once the authorization evaluation is stored. */
 export interface Reply {
@@ -17,6 +18,15 @@ export interface CallContext {
   principal: Principal;
   evaluation: AuthorizationEvent;
   req: Request;
+  /** Who caused the events of this call, from where, allowed by which evaluation. */
+  readonly cause: Cause;
+}
+
+/** The audit event's view of a request: the peer address (IPv4-mapped IPv6 shown as IPv4) and User-Agent. */
+export function originOf(req: Request): RequestOrigin {
+  const raw = req.socket.remoteAddress ?? '';
+  const clientAddr = raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice('::ffff:'.length) : raw;
+  return { clientAddr, userAgent: req.get('user-agent') ?? '' };
 }
 
 export interface Security {
@@ -49,7 +59,15 @@ export function endpoint(security: Security, action: RpcAction, handler: (ctx: C
         `${principal.type}::"${principal.id}" (role ${principal.role}) may not call ${action.id} (evaluation ${evaluation.id}).`,
       );
     }
-    const outcome = await Promise.allSettled([handler({ principal, evaluation, req }), stored]);
+    const ctx: CallContext = {
+      principal,
+      evaluation,
+      req,
+      get cause() {
+        return principalCause(principal, originOf(req), evaluation.id);
+      },
+    };
+    const outcome = await Promise.allSettled([handler(ctx), stored]);
     if (outcome[1].status === 'rejected') throw outcome[1].reason;
     if (outcome[0].status === 'rejected') throw outcome[0].reason;
     const reply = outcome[0].value;

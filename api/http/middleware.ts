@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validationError } from './errors';
+import { validationError } from '../errors';
 import { isId, type IdKind } from '../ids';
 
 /**

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError, type ErrorKind, type FieldProblem } from './errors';
+import { AppError, type ErrorKind, type FieldProblem } from '../errors';
 
 /** The one table from error kind to HTTP status and RFC 9457 problem type. */
 export const PROBLEM_TABLE = {
@@ -13,7 +13,6 @@ export const PROBLEM_TABLE = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
-  precondition_required: { status: 428, title: 'Precondition required' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<ErrorKind, { status: number; title: string }>;

@@ -3,7 +3,7 @@ import type { PrismaClient } from '@prisma/client';
 import type { Pool } from 'pg';
 import { ACTIONS } from '../authz/actions';
 import { endpoint, type Security } from '../http/endpoint';
-import { notFound, validationError } from '../http/errors';
+import { notFound, validationError } from '../errors';
 import { methodNotAllowed } from '../http/middleware';
 import { decodePageToken, encodePageToken } from '../http/pagination';
 import { parseOrThrow } from '../http/validate';

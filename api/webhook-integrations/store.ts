@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Prisma, type PrismaClient, type WebhookIntegration } from '@prisma/client';
 import type { Pool } from 'pg';
 import { newId } from '../ids';
-import { notFound, preconditionFailed } from '../http/errors';
+import { notFound, preconditionFailed } from '../errors';
 import type { IntegrationInput, IntegrationPatch, IntegrationView } from './schema';
 
 /**
