@@ -50,6 +50,20 @@ export function ksuid(now: Date = new Date()): string {
 /** Recognising ids is shared with the provider and CDKTF (contract/ids.ts); making them lives here. */
 export { ID_PREFIXES, isId, type IdKind } from '../contract';
 
+/** What an id names, for messages such as "Webhook integration whk_… was not found". */
+export const ID_LABELS = {
+  webhookIntegration: 'Webhook integration',
+  apiKey: 'API key',
+  evaluation: 'Authorization evaluation',
+  event: 'Audit event',
+  delivery: 'Delivery',
+  attempt: 'Delivery attempt',
+  request: 'Access request',
+  grant: 'Grant',
+  proxySession: 'Proxy session',
+  user: 'User',
+} as const satisfies Record<IdKind, string>;
+
 export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${ksuid()}`;
 }

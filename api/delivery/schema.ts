@@ -20,7 +20,7 @@ export const AttemptSchema = z.object({
   duration_ms: z.number().int(),
   response_excerpt: z.string().nullable().meta({ description: 'The first 4 KiB of the response body.' }),
   error: z.string().nullable().meta({ description: 'Why no response arrived (timeout, refused by the SSRF policy, connection error).' }),
-});
+}).meta({ id: 'DeliveryAttempt' });
 
 export const DeliverySchema = z.object({
   id: z.string().meta({ example: 'dlv_2f0ChzJvrOOqchMhRmJieErz9Bl' }),
@@ -35,20 +35,20 @@ export const DeliverySchema = z.object({
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
   delivered_at: z.iso.datetime({ offset: true }).nullable(),
-});
+}).meta({ id: 'Delivery' });
 
-export const DeliveryDetailSchema = DeliverySchema.extend({ attempts: z.array(AttemptSchema) });
+export const DeliveryDetailSchema = DeliverySchema.extend({ attempts: z.array(AttemptSchema) }).meta({ id: 'DeliveryDetail' });
 
 export const DeliveryListSchema = z.object({
   items: z.array(DeliverySchema),
   next_page_token: z.string().optional().meta({ description: 'Present when more items follow.' }),
-});
+}).meta({ id: 'DeliveryList' });
 
 export const TestResultSchema = z.object({
   event_id: z.string(),
   delivered: z.boolean().meta({ description: 'Whether the destination answered 2xx.' }),
   attempt: AttemptSchema,
-});
+}).meta({ id: 'TestResult' });
 
 export const SigningSecretSchema = z.object({
   secret: z.string().meta({ description: '`whsec_` + base64 of 32 random bytes; verify deliveries with it.' }),
@@ -56,7 +56,7 @@ export const SigningSecretSchema = z.object({
     .datetime({ offset: true })
     .nullable()
     .meta({ description: 'Until then the previous secret also signs every delivery (after a rotation).' }),
-});
+}).meta({ id: 'SigningSecret' });
 
 export type DeliveryView = z.infer<typeof DeliverySchema>;
 export type AttemptView = z.infer<typeof AttemptSchema>;
