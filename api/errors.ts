@@ -19,6 +19,8 @@ export type ErrorKind =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'request_in_progress'
+  | 'idempotency_key_reused'
   | 'precondition_failed'
   | 'unavailable'
   | 'internal';

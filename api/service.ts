@@ -115,7 +115,6 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const app = createApp({
         log,
         pool: db.pool,
-        prisma: db.prisma,
         security: { authenticator, authorizer: new Authorizer(), recorder },
         urlPolicy: { allowHttp: config.CF_WEBHOOK_ALLOW_HTTP },
         version: VERSION,

@@ -1,5 +1,7 @@
 /**
- * Every audit log action the control plane emits, in the order Common Fate's webhook documentation lists them.
+ * Every audit log action the control plane emits, in the order Common Fate documents them: the eleven grant
+ * actions of the webhook documentation, `grant.breakglass_activated` (added to that documentation later), then
+ * the actions Common Fate's own example handler also handles (`grant.force_closed` and the proxy sessions).
  *
  * `filter_for_actions` accepts exactly these names, in the API, the Terraform provider and the CDKTF construct.
  */
@@ -15,6 +17,10 @@ export const AUDIT_ACTIONS = [
   'grant.revoked',
   'grant.provisioning_error',
   'grant.deprovisioning_error',
+  'grant.breakglass_activated',
+  'grant.force_closed',
+  'proxy.session.started',
+  'proxy.session.ended',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -32,6 +38,10 @@ export const AUDIT_ACTION_DESCRIPTIONS = {
   'grant.revoked': 'Active access was revoked.',
   'grant.provisioning_error': 'Provisioning access failed.',
   'grant.deprovisioning_error': 'Deprovisioning access failed.',
+  'grant.breakglass_activated': 'Access was activated by breakglass, without approval.',
+  'grant.force_closed': 'An administrator force-closed a grant that was not yet closed.',
+  'proxy.session.started': 'A proxy session was started on an active grant.',
+  'proxy.session.ended': 'A proxy session ended: by request, or because its grant closed.',
 } as const satisfies Record<AuditAction, string>;
 
 export function isAuditAction(value: string): value is AuditAction {

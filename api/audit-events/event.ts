@@ -1,23 +1,7 @@
 import type { Principal } from '../auth/principal';
-import type { AuditAction } from '../../contract';
+import type { AuditEvent } from './schema';
 
-/** The audit log event, field for field as in the seed (consumers code against this shape). */
-export interface AuditEvent {
-  id: string;
-  targets: Array<{ type: string; id: string }>;
-  action: AuditAction;
-  caller_identity_chain: Array<{ id: { type: string; id: string } }>;
-  actor: { type: string; id: string; name: string; email: string };
-  message: string;
-  context: {
-    request: { client_addr: string; user_agent: string };
-    authz: { eval: string };
-  };
-  /** RFC 3339 with microseconds and a numeric offset. */
-  occurred_at: string;
-  /** Order of events emitted together (one transaction), from 0. */
-  index: number;
-}
+export type { AuditEvent } from './schema';
 
 /** Who and what caused an event: an API call, or the control plane itself (worker steps). */
 export interface Cause {

@@ -54,9 +54,10 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Deliveries',
       action: ACTIONS.retryDelivery,
       params: delivery,
+      idempotent: true,
       errors: ['conflict'],
       responses: { 202: { description: 'Queued.', schema: DeliverySchema } },
-      handler: async ({ params, db }) => ({ status: 202, body: await retryDelivery(db, params.id, params.delivery_id) }),
+      handler: async ({ params, tx }) => ({ status: 202, body: await retryDelivery(tx, params.id, params.delivery_id) }),
     }),
     route({
       method: 'POST',
@@ -67,6 +68,8 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Deliveries',
       action: ACTIONS.testIntegration,
       params: integration,
+      // The attempt is an outbound request a transaction cannot hold (nor undo); the evaluation is stored first.
+      recordFirst: true,
       responses: { 200: { description: 'The attempt (delivered or not).', schema: TestResultSchema } },
       handler: async ({ params, db }) => ({ status: 200, body: await sendTestEvent(db, deps.outbound, params.id) }),
     }),
@@ -90,6 +93,7 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Signing secrets',
       action: ACTIONS.rotateSigningSecret,
       params: integration,
+      idempotent: true,
       responses: { 200: { description: 'The new secret.', schema: SigningSecretSchema, headers: ['Cache-Control'] } },
       handler: async ({ params, db }) => ({ status: 200, body: await rotateSigningSecret(db, params.id), headers: noStore }),
     }),

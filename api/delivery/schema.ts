@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQueryFields } from '../http/pagination';
+import { pageQueryFields, pageSchema } from '../http/pagination';
 
 /** zod schemas of the delivery API (validate requests and generate /openapi.json). */
 
@@ -39,10 +39,7 @@ export const DeliverySchema = z.object({
 
 export const DeliveryDetailSchema = DeliverySchema.extend({ attempts: z.array(AttemptSchema) }).meta({ id: 'DeliveryDetail' });
 
-export const DeliveryListSchema = z.object({
-  items: z.array(DeliverySchema),
-  next_page_token: z.string().optional().meta({ description: 'Present when more items follow.' }),
-}).meta({ id: 'DeliveryList' });
+export const DeliveryListSchema = pageSchema(DeliverySchema, 'DeliveryList');
 
 export const TestResultSchema = z.object({
   event_id: z.string(),
@@ -60,3 +57,15 @@ export const SigningSecretSchema = z.object({
 
 export type DeliveryView = z.infer<typeof DeliverySchema>;
 export type AttemptView = z.infer<typeof AttemptSchema>;
+
+/** The event `POST /v1/webhook-integrations/{id}/test` sends (signed like every delivery, never queued). */
+export const TestEventSchema = z
+  .object({
+    id: z.string().meta({ description: 'An `evt_` id; also the `webhook-id` header.' }),
+    type: z.literal('webhook.test'),
+    message: z.string(),
+    occurred_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'WebhookTestEvent', description: 'A test event, sent on request to check a destination and its signature verification.' });
+
+export type TestEvent = z.infer<typeof TestEventSchema>;

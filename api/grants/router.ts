@@ -2,25 +2,43 @@ import { ACTIONS } from '../authz/actions';
 import type { RpcAction } from '../authz/actions';
 import { route, type Route } from '../http/route';
 import { AccessRequestInputSchema, AccessRequestSchema, ExtendInputSchema, GrantSchema } from './schema';
-import { getAccessRequest, getGrant, requestAccess, transitionGrant, type GrantCommand } from './workflow';
+import { getGrant } from './store';
+import { getAccessRequest, requestAccess, transitionGrant, type GrantCommand } from './workflow';
 
 const tag = 'Access requests and grants';
 const grant = { id: 'grant' } as const;
+const afterChange = { 200: { description: 'The grant after the change.', schema: GrantSchema } };
 
-/** The grant commands: the action that decides each, and what it does. */
-const COMMANDS: Record<GrantCommand, { action: RpcAction; summary: string; description: string }> = {
-  approve: { action: ACTIONS.approveGrant, summary: 'Approve a grant', description: 'PENDING -> APPROVED (grant.approved).' },
+/** The grant commands without a body: the action that decides each, and what it does. */
+const COMMANDS: Record<Exclude<GrantCommand, 'extend'>, { action: RpcAction; operationId: string; summary: string; description: string }> = {
+  approve: { action: ACTIONS.approveGrant, operationId: 'approveGrant', summary: 'Approve a grant', description: 'PENDING -> APPROVED (grant.approved).' },
   activate: {
     action: ACTIONS.activateGrant,
+    operationId: 'activateGrant',
     summary: 'Activate a grant',
     description: 'APPROVED -> ACTIVE (grant.activated); the worker then provisions (grant.provisioning_attempted, grant.provisioned or grant.provisioning_error).',
   },
-  extend: { action: ACTIONS.extendGrant, summary: 'Extend a grant', description: 'ACTIVE: moves the expiry later (grant.extended).' },
-  cancel: { action: ACTIONS.cancelGrant, summary: 'Cancel a grant', description: 'PENDING or APPROVED -> CLOSED (grant.cancelled).' },
+  breakglass: {
+    action: ACTIONS.breakglassGrant,
+    operationId: 'breakglassGrant',
+    summary: 'Activate a grant by breakglass',
+    description:
+      'PENDING -> ACTIVE without approval (grant.breakglass_activated), for emergencies; then provisioning as for activate. Only admins may break glass (the policy forbids every other role).',
+  },
+  cancel: { action: ACTIONS.cancelGrant, operationId: 'cancelGrant', summary: 'Cancel a grant', description: 'PENDING or APPROVED -> CLOSED (grant.cancelled).' },
   revoke: {
     action: ACTIONS.revokeGrant,
+    operationId: 'revokeGrant',
     summary: 'Revoke a grant',
-    description: 'ACTIVE -> CLOSED (grant.revoked); the worker then deprovisions (grant.deprovisioned or grant.deprovisioning_error).',
+    description:
+      'ACTIVE -> CLOSED (grant.revoked), ending its proxy sessions (proxy.session.ended); the worker then deprovisions (grant.deprovisioned or grant.deprovisioning_error).',
+  },
+  'force-close': {
+    action: ACTIONS.forceCloseGrant,
+    operationId: 'forceCloseGrant',
+    summary: 'Force-close a grant',
+    description:
+      'Any grant not yet CLOSED -> CLOSED (grant.force_closed), ending its proxy sessions (proxy.session.ended); a provisioned grant is then deprovisioned. Only admins may force-close.',
   },
 };
 
@@ -35,9 +53,10 @@ export function grantRoutes(): Route[] {
       tag,
       action: ACTIONS.createAccessRequest,
       body: { schema: AccessRequestInputSchema, required: true },
+      idempotent: true,
       responses: { 201: { description: 'The request and its PENDING grant (grant.requested).', schema: AccessRequestSchema, headers: ['Location'] } },
-      handler: async ({ body, principal, cause, db }) => {
-        const created = await requestAccess(db, body, `${principal.type}::"${principal.id}"`, cause);
+      handler: async ({ body, principal, cause, tx }) => {
+        const created = await requestAccess(tx, body, `${principal.type}::"${principal.id}"`, cause);
         return { status: 201, body: created, headers: { Location: `/v1/access-requests/${created.id}` } };
       },
     }),
@@ -63,24 +82,39 @@ export function grantRoutes(): Route[] {
       responses: { 200: { description: 'The grant.', schema: GrantSchema } },
       handler: async ({ params, db }) => ({ status: 200, body: await getGrant(db, params.id) }),
     }),
-    ...(Object.entries(COMMANDS) as Array<[GrantCommand, (typeof COMMANDS)[GrantCommand]]>).map(([command, c]) =>
+    ...(Object.entries(COMMANDS) as Array<[Exclude<GrantCommand, 'extend'>, (typeof COMMANDS)['approve']]>).map(([command, c]) =>
       route({
         method: 'POST',
         path: `/v1/grants/{id}/${command}`,
-        operationId: `${command}Grant`,
+        operationId: c.operationId,
         summary: c.summary,
         description: c.description,
         tag,
         action: c.action,
         params: grant,
-        ...(command === 'extend' ? { body: { schema: ExtendInputSchema, required: false } } : {}),
+        idempotent: true,
         errors: ['conflict'],
-        responses: { 200: { description: 'The grant after the change.', schema: GrantSchema } },
-        handler: async ({ params, body, cause, db }) => {
-          const extend = (body as { duration_seconds?: number } | undefined)?.duration_seconds;
-          return { status: 200, body: await transitionGrant(db, params.id, command, cause, extend) };
-        },
+        responses: afterChange,
+        handler: async ({ params, cause, tx }) => ({ status: 200, body: await transitionGrant(tx, params.id, command, cause) }),
       }),
     ),
+    route({
+      method: 'POST',
+      path: '/v1/grants/{id}/extend',
+      operationId: 'extendGrant',
+      summary: 'Extend a grant',
+      description: 'ACTIVE: moves the expiry later (grant.extended). Send an Idempotency-Key to make a retry safe: each call extends again.',
+      tag,
+      action: ACTIONS.extendGrant,
+      params: grant,
+      body: { schema: ExtendInputSchema, required: false },
+      idempotent: true,
+      errors: ['conflict'],
+      responses: afterChange,
+      handler: async ({ params, body, cause, tx }) => ({
+        status: 200,
+        body: await transitionGrant(tx, params.id, 'extend', cause, body.duration_seconds),
+      }),
+    }),
   ];
 }

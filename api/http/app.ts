@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import type { PrismaClient } from '@prisma/client';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { UrlPolicy } from '../../contract';
@@ -12,6 +11,7 @@ import { grantRoutes } from '../grants/router';
 import { buildOpenApiDocument } from '../openapi/document';
 import { docsAssets, openApiRoutes } from '../openapi/router';
 import { operationsRoutes } from '../operations/router';
+import { proxySessionRoutes } from '../proxy-sessions/router';
 import { webhookIntegrationRoutes } from '../webhook-integrations/router';
 import type { Security } from './endpoint';
 import { requestContext, unknownRoute } from './middleware';
@@ -22,7 +22,6 @@ import type { Route } from './route';
 export interface AppDeps {
   log: Logger;
   pool: Pool;
-  prisma: PrismaClient;
   security: Security;
   urlPolicy: UrlPolicy;
   version: string;
@@ -37,9 +36,10 @@ export interface AppDeps {
 /** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
 export function apiRoutes(deps: AppDeps): Route[] {
   const api: Route[] = [
-    ...webhookIntegrationRoutes({ prisma: deps.prisma, urlPolicy: deps.urlPolicy }),
+    ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy }),
     ...deliveryRoutes({ outbound: deps.outbound }),
     ...grantRoutes(),
+    ...proxySessionRoutes(),
     ...auditEventRoutes(),
     ...authorizationEvaluationRoutes(),
   ];

@@ -1,12 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Authenticator } from '../auth/authenticate';
-import type { Authorizer } from '../authz/authorizer';
-import type { EvaluationRecorder } from '../authorization-evaluations/recorder';
+import type { Principal } from '../auth/principal';
+import type { Authorizer, AuthorizationEvent } from '../authz/authorizer';
+import { insertEvaluations, type EvaluationRecorder } from '../authorization-evaluations/recorder';
 import { principalCause, type RequestOrigin } from '../audit-events/event';
+import { withTransaction } from '../db/transaction';
 import { AppError, forbidden, notFound, validationError } from '../errors';
+import { claimIdempotencyKey, saveIdempotentResponse, type IdempotencyScope } from '../idempotency/store';
 import { ID_LABELS, isId, type IdKind } from '../ids';
-import { errorKindsOf, type Call, type Reply, type Route } from './route';
+import { idempotencyKeyOf, idempotencyScope, REPLAYED_HEADER } from './idempotency';
+import { errorKindsOf, writeModeOf, type AuthenticatedSpec, type Call, type Reply, type Route } from './route';
 import { parseOrThrow } from './validate';
 
 export interface Security {
@@ -22,6 +26,8 @@ export interface Runtime {
 }
 
 export const EVALUATION_HEADER = 'CF-Authorization-Evaluation';
+
+type Authenticated = AuthenticatedSpec<string, never, never>;
 
 /** The audit event's view of a request: the peer address (IPv4-mapped IPv6 shown as IPv4) and User-Agent. */
 export function originOf(req: Request): RequestOrigin {
@@ -49,68 +55,137 @@ function paramsOf(req: Request, kinds: Record<string, IdKind>): Record<string, s
   return out;
 }
 
+function bodyOf(spec: NonNullable<Authenticated['body']>, raw: unknown): unknown {
+  if (raw === undefined) {
+    if (!spec.required) return parseOrThrow(spec.schema as never, {});
+    throw validationError([{ path: '', message: 'a JSON object body is required (Content-Type: application/json)' }]);
+  }
+  return parseOrThrow(spec.schema as never, raw);
+}
+
+const unrecorded = () => new AppError('unavailable', 'The authorization decision could not be recorded; retry the request.');
+
+const NOT_IN_TRANSACTION = {
+  get tx(): PoolClient {
+    throw new Error('call.tx is only set for routes that run in a transaction (POST, PUT, PATCH without recordFirst)');
+  },
+};
+
 /**
  * Runs one declared route: authentication, a Cedar decision for its action, input validation, the handler,
- * and the storing of the decision. The handler runs while the evaluation is being written; the response waits
- * for both, so every decision — allow or deny — is stored before the caller hears the outcome.
+ * and the storing of the decision — never after the change the call makes (see the write modes in route.ts),
+ * and always before the caller hears the outcome, allowed or denied.
  */
 export function endpoint(route: Route, runtime: Runtime): RequestHandler {
   if (route.action === null) {
     const handler = route.handler;
     return async (req, res) => send(res, await handler({ db: runtime.pool, log: req.log }));
   }
-  const { action, handler } = route;
+  const r = route as unknown as Authenticated;
   const { authenticator, authorizer, recorder } = runtime.security;
   const declared = errorKindsOf(route);
+  const mode = writeModeOf(r);
+
+  /** The validated input; a bad request never reaches the handler (nor opens a transaction). */
+  function inputOf(req: Request) {
+    return {
+      params: paramsOf(req, r.params ?? {}),
+      query: r.query ? parseOrThrow(r.query as never, req.query, 'The query parameters are invalid; see errors.') : undefined,
+      body: r.body ? bodyOf(r.body, req.body) : undefined,
+      ifMatch: r.ifMatch ? req.get('if-match') : undefined,
+    };
+  }
+
+  /** The call as the handler sees it. */
+  function callOf(req: Request, input: ReturnType<typeof inputOf>, principal: Principal, evaluation: AuthorizationEvent, db: Pool | PoolClient) {
+    const call = {
+      ...input,
+      principal,
+      evaluation,
+      get cause() {
+        return principalCause(principal, originOf(req), evaluation.id);
+      },
+      db,
+      log: req.log,
+    };
+    const typed = db === runtime.pool ? Object.defineProperties(call, Object.getOwnPropertyDescriptors(NOT_IN_TRANSACTION)) : Object.assign(call, { tx: db });
+    return typed as unknown as Call<string, never, never>;
+  }
+
+  /** Runs the handler, or replays the stored response, in one transaction with the evaluation. */
+  async function transact(
+    req: Request,
+    input: ReturnType<typeof inputOf>,
+    principal: Principal,
+    evaluation: AuthorizationEvent,
+    scope?: IdempotencyScope,
+  ): Promise<Reply> {
+    return withTransaction(runtime.pool, async (tx) => {
+      let reply: Reply;
+      const stored = scope ? await claimIdempotencyKey(tx, scope) : null;
+      if (stored) {
+        reply = {
+          status: stored.status,
+          headers: { ...stored.headers, [REPLAYED_HEADER]: 'true' },
+          ...(stored.body === null ? {} : { text: stored.body, contentType: 'application/json' }),
+        };
+      } else {
+        reply = await r.handler(callOf(req, input, principal, evaluation, tx));
+        if (scope && reply.status >= 200 && reply.status < 300) {
+          const body = reply.text ?? (reply.body === undefined ? null : JSON.stringify(reply.body));
+          await saveIdempotentResponse(tx, scope, { status: reply.status, headers: reply.headers ?? {}, body });
+        }
+      }
+      // Last, so the fan-out's locks on integrations are held only until the commit that follows.
+      await insertEvaluations(tx, [evaluation]);
+      return reply;
+    });
+  }
+
   return async (req: Request, res: Response) => {
     const principal = await authenticator.authenticate(req.headers.authorization);
-    const evaluation = authorizer.decide(principal, action);
+    const evaluation = authorizer.decide(principal, r.action);
     res.setHeader(EVALUATION_HEADER, evaluation.id);
-    const stored = recorder.record(evaluation).then(
-      () => undefined,
-      () => {
-        throw new AppError('unavailable', 'The authorization decision could not be recorded; retry the request.');
-      },
-    );
-    if (!evaluation.allowed) {
-      await stored;
-      throw forbidden(
-        `${principal.type}::"${principal.id}" (role ${principal.role}) may not call ${action.id} (evaluation ${evaluation.id}).`,
-      );
-    }
-    const run = async () => {
-      const call: Call<string, unknown, unknown> = {
-        params: paramsOf(req, route.params ?? {}),
-        query: route.query ? parseOrThrow(route.query, req.query, 'The query parameters are invalid; see errors.') : undefined,
-        body: route.body ? parseBody(route.body, req.body) : undefined,
-        principal,
-        evaluation,
-        get cause() {
-          return principalCause(principal, originOf(req), evaluation.id);
+    let recorded: Promise<void> | undefined;
+    /** Stores the evaluation on its own (batched with other calls'); 503 when it cannot be stored. */
+    const recordAlone = () =>
+      (recorded ??= recorder.record(evaluation).then(
+        () => undefined,
+        () => {
+          throw unrecorded();
         },
-        ifMatch: route.ifMatch ? req.get('if-match') : undefined,
-        db: runtime.pool,
-        log: req.log,
-      };
-      return handler(call as never);
-    };
-    const outcome = await Promise.allSettled([run(), stored]);
-    if (outcome[1].status === 'rejected') throw outcome[1].reason;
-    if (outcome[0].status === 'rejected') {
-      const err = outcome[0].reason;
+      ));
+    if (!evaluation.allowed) {
+      await recordAlone();
+      throw forbidden(`${principal.type}::"${principal.id}" (role ${principal.role}) may not call ${r.action.id} (evaluation ${evaluation.id}).`);
+    }
+    try {
+      let reply: Reply;
+      if (mode === 'read') {
+        const outcome = await Promise.allSettled([
+          Promise.resolve().then(() => r.handler(callOf(req, inputOf(req), principal, evaluation, runtime.pool))),
+          recordAlone(),
+        ]);
+        if (outcome[1].status === 'rejected') throw outcome[1].reason;
+        if (outcome[0].status === 'rejected') throw outcome[0].reason;
+        reply = outcome[0].value;
+      } else if (mode === 'record-first') {
+        await recordAlone();
+        reply = await r.handler(callOf(req, inputOf(req), principal, evaluation, runtime.pool));
+      } else {
+        const input = inputOf(req);
+        const key = r.idempotent ? idempotencyKeyOf(req) : undefined;
+        reply = await transact(req, input, principal, evaluation, key === undefined ? undefined : idempotencyScope(req, principal, key));
+        recorded = Promise.resolve();
+      }
+      send(res, reply);
+    } catch (err) {
+      // The change (if any) rolled back with its evaluation; the decision is still stored before answering.
+      await recordAlone();
       if (err instanceof AppError && !declared.has(err.kind)) {
-        req.log.warn({ kind: err.kind, operation: route.operationId }, 'an error kind the route does not declare (the document misses it)');
+        req.log.warn({ kind: err.kind, operation: r.operationId }, 'an error kind the route does not declare (the document misses it)');
       }
       throw err;
     }
-    send(res, outcome[0].value);
   };
-}
-
-function parseBody(spec: NonNullable<Extract<Route, { action: object }>['body']>, raw: unknown): unknown {
-  if (raw === undefined) {
-    if (!spec.required) return parseOrThrow(spec.schema!, {});
-    throw validationError([{ path: '', message: 'a JSON object body is required (Content-Type: application/json)' }]);
-  }
-  return parseOrThrow(spec.schema!, raw);
 }

@@ -13,6 +13,8 @@ export const PROBLEM_TABLE = {
   not_found: { status: 404, title: 'Not found', when: 'no such resource (or the id is not one of its kind).' },
   method_not_allowed: { status: 405, title: 'Method not allowed', when: 'this path does not support the method; `Allow` lists those it does.' },
   conflict: { status: 409, title: 'Conflict', when: 'the resource is not in a state that allows this.' },
+  request_in_progress: { status: 409, title: 'Request in progress', when: 'a request with the same `Idempotency-Key` is still running; retry after `Retry-After` seconds.' },
+  idempotency_key_reused: { status: 422, title: 'Idempotency key reused', when: 'the `Idempotency-Key` was used with a different request (method, path or body).' },
   precondition_failed: { status: 412, title: 'Precondition failed', when: '`If-Match` no longer matches the current ETag.' },
   unavailable: { status: 503, title: 'Service unavailable', when: 'the authorization decision or the change could not be stored; retry.' },
   internal: { status: 500, title: 'Internal server error', when: 'an unexpected error; the problem carries the request id.' },

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
@@ -7,6 +7,7 @@ import type { RpcAction } from '../authz/actions';
 import type { Cause } from '../audit-events/event';
 import type { ErrorKind } from '../errors';
 import type { IdKind } from '../ids';
+import type { Queryable } from '../queryable';
 
 /**
  * A route is declared once: method, path, Cedar action, what it reads from the request, what it answers, and its
@@ -21,6 +22,18 @@ import type { IdKind } from '../ids';
  * - `query` / `body`: validated by their zod schemas (400 listing every problem); a body must be JSON (415),
  *   at most 1 MiB (413), parseable (400). Routes without `body` ignore any body sent.
  * - `ifMatch`: the If-Match header is passed to the handler (412 when stale).
+ * - `idempotent`: the route accepts an Idempotency-Key (400 for a bad key, 409 while the first request with it
+ *   runs, 422 when reused for another request); a repeat replays the stored response.
+ *
+ * How the call's authorization evaluation is stored depends on the method (no change is ever committed before
+ * its evaluation is durable):
+ * - GET: written while the handler runs (the fast path; reads change nothing); the response waits for both.
+ * - POST, PUT, PATCH: the handler runs inside a transaction (`call.tx`) in which the evaluation is written too,
+ *   so the change and its evaluation commit together or not at all; with an Idempotency-Key the stored response
+ *   commits with them. A call that fails rolls back and its evaluation is stored on its own.
+ * - DELETE, and routes declared `recordFirst` (whose effects a transaction cannot hold, e.g. an outbound
+ *   request): the evaluation is stored first, then the handler runs on the pool. A DELETE is one statement, and
+ *   keeping it out of a longer transaction keeps it from deadlocking against the authorization fan-out's locks.
  * - every path answers 405 with `Allow` for methods it does not declare; any operation may answer 500.
  */
 
@@ -44,6 +57,15 @@ export type Tag = keyof typeof TAGS;
 
 /** Response headers a route may set, described once in the document. */
 export type ResponseHeader = 'ETag' | 'Location' | 'Cache-Control';
+
+/** How a route stores its evaluation relative to its change (see above). */
+export type WriteMode = 'read' | 'transaction' | 'record-first';
+
+export function writeModeOf(r: Pick<AuthenticatedSpec<string, undefined, undefined>, 'method' | 'recordFirst'>): WriteMode {
+  if (r.method === 'GET') return 'read';
+  if (r.method === 'DELETE' || r.recordFirst) return 'record-first';
+  return 'transaction';
+}
 
 export interface ResponseSpec {
   description: string;
@@ -80,8 +102,10 @@ export interface Call<P extends string, Q, B> {
   readonly cause: Cause;
   /** The raw If-Match header, for routes declared with `ifMatch`. */
   ifMatch?: string;
-  /** The database to use. */
-  db: Pool;
+  /** The database: the call's transaction for POST, PUT and PATCH, else the pool. */
+  db: Queryable;
+  /** The call's transaction (POST, PUT, PATCH unless `recordFirst`); using it elsewhere is a programming error. */
+  tx: PoolClient;
   log: Logger;
 }
 
@@ -108,6 +132,10 @@ export interface AuthenticatedSpec<P extends string, Q extends z.ZodType | undef
   query?: Q;
   body?: { schema: B; required: boolean; description?: string };
   ifMatch?: boolean;
+  /** Accept an Idempotency-Key (POST that creates something, or whose repeat would do the work twice). */
+  idempotent?: boolean;
+  /** Store the evaluation before the handler and run it outside a transaction (see above). */
+  recordFirst?: boolean;
   /** Error kinds the handler itself may throw, beyond those the declaration implies (see above). */
   errors?: readonly ErrorKind[];
   handler: (call: Call<ParamsOf<P>, Output<Q>, Output<B>>) => Promise<Reply>;
@@ -148,6 +176,7 @@ export function errorKindsOf(r: Route): Set<ErrorKind> {
   if (r.query) kinds.add('validation');
   if (r.body) kinds.add('validation').add('malformed_json').add('unsupported_media_type').add('payload_too_large');
   if (r.ifMatch) kinds.add('precondition_failed');
+  if (r.idempotent) kinds.add('validation').add('request_in_progress').add('idempotency_key_reused');
   for (const k of r.errors ?? []) kinds.add(k);
   return kinds;
 }

@@ -24,7 +24,6 @@ beforeAll(async () => {
   app = createApp({
     log,
     pool: db.pool,
-    prisma: db.prisma,
     security: { authenticator: new Authenticator({ pool: db.pool, oidcIssuers: [] }), authorizer: new Authorizer(), recorder: new EvaluationRecorder(db.pool, log) },
     urlPolicy: { allowHttp: false },
     version: '0.0.0-test',

@@ -3,6 +3,8 @@ import { AUDIT_ACTIONS, idPattern } from '../../contract';
 import type { ErrorKind } from '../errors';
 import { ID_LABELS, type IdKind } from '../ids';
 import { PROBLEM_TABLE, ProblemSchema } from '../http/problem';
+import { componentSchemas, schemaOf } from './schemas';
+import { webhooks } from './webhooks';
 import { EVALUATION_HEADER } from '../http/endpoint';
 import { METHOD_ORDER, TAGS, errorKindsOf, type ResponseHeader, type ResponseSpec, type Route } from '../http/route';
 
@@ -12,27 +14,6 @@ import { METHOD_ORDER, TAGS, errorKindsOf, type ResponseHeader, type ResponseSpe
  * with `.meta({ id })` is a component; anything else is inlined where it is used.
  */
 type Json = Record<string, unknown>;
-
-const SCHEMA_OPTIONS = { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' } as const;
-const componentRef = (id: string) => `#/components/schemas/${id}`;
-
-/** The components: every named zod schema, referring to each other by $ref. */
-function componentSchemas(): Record<string, Json> {
-  const { schemas } = z.toJSONSchema(z.globalRegistry, { ...SCHEMA_OPTIONS, uri: componentRef });
-  if ('__shared' in schemas) throw new Error('a schema is reused without a name: give it .meta({ id })');
-  for (const s of Object.values(schemas)) delete (s as Json).$schema;
-  return schemas as Record<string, Json>;
-}
-
-/** A $ref to a named schema, or the schema inlined (named schemas inside it become $refs). */
-export function schemaOf(schema: z.ZodType): Json {
-  const id = z.globalRegistry.get(schema)?.id;
-  if (typeof id === 'string') return { $ref: componentRef(id) };
-  const json = z.toJSONSchema(schema, SCHEMA_OPTIONS) as Json;
-  delete json.$schema;
-  delete json.$defs;
-  return JSON.parse(JSON.stringify(json).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => JSON.stringify(componentRef(name))));
-}
 
 const HEADERS: Record<ResponseHeader | 'Allow' | 'WWW-Authenticate' | typeof EVALUATION_HEADER, Json> = {
   ETag: { description: 'The version of the resource, for If-Match.', schema: { type: 'string', examples: ['"3"'] } },
@@ -148,10 +129,14 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
       description: `Destinations that receive audit log and authorization events. Audit actions: ${AUDIT_ACTIONS.join(', ')}. Every response carries an \`X-Request-Id\`; errors are RFC 9457 problem details.`,
     },
     security: [{ bearer: [] }],
-    tags: Object.entries(TAGS)
-      .filter(([name]) => used.has(name as keyof typeof TAGS))
-      .map(([name, description]) => ({ name, description })),
+    tags: [
+      ...Object.entries(TAGS)
+        .filter(([name]) => used.has(name as keyof typeof TAGS))
+        .map(([name, description]) => ({ name, description })),
+      { name: 'Webhooks', description: 'What the control plane POSTs to webhook integrations, signed with Standard Webhooks headers.' },
+    ],
     paths,
+    webhooks: webhooks(),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key or an OIDC access token.' } },
       headers: HEADERS,

@@ -1,4 +1,3 @@
-import type { PrismaClient } from '@prisma/client';
 import type { UrlPolicy } from '../../contract';
 import { ACTIONS } from '../authz/actions';
 import { decodePageToken, encodePageToken } from '../http/pagination';
@@ -21,8 +20,7 @@ const tag = 'Webhook integrations';
 const params = { id: 'webhookIntegration' } as const;
 
 /** `/v1/webhook-integrations`: create, list, read, replace, update and delete integrations. */
-export function webhookIntegrationRoutes(deps: { prisma: PrismaClient; urlPolicy: UrlPolicy }): Route[] {
-  const { prisma } = deps;
+export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[] {
   const inputSchema = integrationInputSchema(deps.urlPolicy);
   const patchSchema = integrationPatchSchema(deps.urlPolicy);
   return [
@@ -35,9 +33,9 @@ export function webhookIntegrationRoutes(deps: { prisma: PrismaClient; urlPolicy
       action: ACTIONS.listIntegrations,
       query: ListQuerySchema,
       responses: { 200: { description: 'A page of integrations, oldest first.', schema: IntegrationListSchema } },
-      handler: async ({ query }) => {
+      handler: async ({ query, db }) => {
         const after = query.page_token ? decodePageToken('webhookIntegration', query.page_token) : undefined;
-        const { rows, more } = await listWebhookIntegrations(prisma, { size: query.page_size, after });
+        const { rows, more } = await listWebhookIntegrations(db, { size: query.page_size, after });
         const last = rows.at(-1);
         return {
           status: 200,
@@ -53,9 +51,10 @@ export function webhookIntegrationRoutes(deps: { prisma: PrismaClient; urlPolicy
       tag,
       action: ACTIONS.createIntegration,
       body: { schema: inputSchema, required: true },
+      idempotent: true,
       responses: { 201: { description: 'Created.', schema: IntegrationSchema, headers: ['ETag', 'Location'] } },
-      handler: async ({ body, db }) => {
-        const row = await createWebhookIntegration(db, body);
+      handler: async ({ body, tx }) => {
+        const row = await createWebhookIntegration(tx, body);
         return { status: 201, body: toView(row), headers: { ETag: etagOf(row), Location: `${BASE_PATH}/${row.id}` } };
       },
     }),
@@ -68,7 +67,6 @@ export function webhookIntegrationRoutes(deps: { prisma: PrismaClient; urlPolicy
       tag,
       action: ACTIONS.getIntegration,
       params,
-      errors: ['not_found'],
       responses: { 200: { description: 'The integration.', schema: IntegrationSchema, headers: ['ETag'] } },
       handler: async ({ params: { id }, db }) => {
         const row = await readWebhookIntegration(db, id);
@@ -87,8 +85,8 @@ export function webhookIntegrationRoutes(deps: { prisma: PrismaClient; urlPolicy
       body: { schema: inputSchema, required: true },
       ifMatch: true,
       responses: { 200: { description: 'Replaced.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, body, ifMatch }) => {
-        const row = await replaceWebhookIntegration(prisma, id, body, ifMatch);
+      handler: async ({ params: { id }, body, ifMatch, tx }) => {
+        const row = await replaceWebhookIntegration(tx, id, body, ifMatch);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
       },
     }),
@@ -104,8 +102,8 @@ export function webhookIntegrationRoutes(deps: { prisma: PrismaClient; urlPolicy
       body: { schema: patchSchema, required: true },
       ifMatch: true,
       responses: { 200: { description: 'Updated.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, body, ifMatch }) => {
-        const row = await patchWebhookIntegration(prisma, id, body, ifMatch);
+      handler: async ({ params: { id }, body, ifMatch, tx }) => {
+        const row = await patchWebhookIntegration(tx, id, body, ifMatch);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
       },
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQueryFields } from '../http/pagination';
+import { pageQueryFields, pageSchema } from '../http/pagination';
 import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy } from '../../contract';
 
 /**
@@ -116,9 +116,4 @@ export type IntegrationView = z.infer<typeof IntegrationSchema>;
 
 export const ListQuerySchema = z.strictObject({ ...pageQueryFields });
 
-export const IntegrationListSchema = z
-  .object({
-    items: z.array(IntegrationSchema),
-    next_page_token: z.string().optional().meta({ description: 'Present when more items follow.' }),
-  })
-  .meta({ id: 'WebhookIntegrationList' });
+export const IntegrationListSchema = pageSchema(IntegrationSchema, 'WebhookIntegrationList');
