@@ -6,6 +6,8 @@ import { PROBLEM_TABLE, ProblemSchema } from '../http/problem';
 import { componentSchemas, schemaOf } from './schemas';
 import { webhooks } from './webhooks';
 import { EVALUATION_HEADER } from '../http/endpoint';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../http/idempotency';
+import { IDEMPOTENCY_TTL_HOURS } from '../idempotency/store';
 import { METHOD_ORDER, TAGS, errorKindsOf, type ResponseHeader, type ResponseSpec, type Route } from '../http/route';
 
 /**
@@ -15,12 +17,17 @@ import { METHOD_ORDER, TAGS, errorKindsOf, type ResponseHeader, type ResponseSpe
  */
 type Json = Record<string, unknown>;
 
-const HEADERS: Record<ResponseHeader | 'Allow' | 'WWW-Authenticate' | typeof EVALUATION_HEADER, Json> = {
+const HEADERS: Record<ResponseHeader | 'Allow' | 'WWW-Authenticate' | 'Retry-After' | typeof REPLAYED_HEADER | typeof EVALUATION_HEADER, Json> = {
   ETag: { description: 'The version of the resource, for If-Match.', schema: { type: 'string', examples: ['"3"'] } },
   Location: { description: 'The URL of the created resource.', schema: { type: 'string' } },
   'Cache-Control': { description: '`no-store`: the body holds a secret.', schema: { type: 'string' } },
   Allow: { description: 'The methods this path supports.', schema: { type: 'string', examples: ['GET, POST'] } },
   'WWW-Authenticate': { description: 'The scheme to authenticate with.', schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string', examples: ['1'] } },
+  [REPLAYED_HEADER]: {
+    description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key (replayed, not run again).',
+    schema: { type: 'string', enum: ['true'] },
+  },
   [EVALUATION_HEADER]: { description: 'The id of the stored authorization event of this call.', schema: { type: 'string', pattern: idPattern('evaluation') } },
 };
 
@@ -29,6 +36,7 @@ const ERROR_HEADERS: Partial<Record<ErrorKind, Array<keyof typeof HEADERS>>> = {
   unauthenticated: ['WWW-Authenticate'],
   method_not_allowed: ['Allow'],
   forbidden: [EVALUATION_HEADER],
+  request_in_progress: ['Retry-After'],
 };
 
 function headers(names: ReadonlyArray<keyof typeof HEADERS>): Json | undefined {
@@ -36,7 +44,11 @@ function headers(names: ReadonlyArray<keyof typeof HEADERS>): Json | undefined {
 }
 
 function successResponse(r: Route, spec: ResponseSpec): Json {
-  const names: Array<keyof typeof HEADERS> = [...(spec.headers ?? []), ...(r.action ? [EVALUATION_HEADER as typeof EVALUATION_HEADER] : [])];
+  const names: Array<keyof typeof HEADERS> = [
+    ...(spec.headers ?? []),
+    ...(r.action ? [EVALUATION_HEADER as typeof EVALUATION_HEADER] : []),
+    ...(r.action && r.idempotent ? [REPLAYED_HEADER as typeof REPLAYED_HEADER] : []),
+  ];
   const content = spec.schema
     ? { 'application/json': { schema: schemaOf(spec.schema) } }
     : spec.contentType
@@ -85,6 +97,15 @@ function parameters(r: Route): Json[] {
       required: false,
       description: 'Apply the change only if the resource still has one of these ETags (412 otherwise). Without it the change applies unconditionally.',
       schema: { type: 'string' },
+    });
+  }
+  if (r.idempotent) {
+    out.push({
+      name: IDEMPOTENCY_HEADER,
+      in: 'header',
+      required: false,
+      description: `Makes a retry safe: a repeat with the same key and request (kept ${IDEMPOTENCY_TTL_HOURS} hours, per principal) replays the first successful response with \`${REPLAYED_HEADER}: true\` instead of running again; the same key with another request is 422; while the first is still running, 409. 1 to 255 visible ASCII characters, e.g. a UUID; the Structured Field form (\`"…"\`) is accepted.`,
+      schema: { type: 'string', minLength: 1, maxLength: 257 },
     });
   }
   return out;
