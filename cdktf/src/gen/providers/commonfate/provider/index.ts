@@ -20,6 +20,12 @@ export interface CommonfateProviderConfig {
   */
   readonly apiUrl?: string;
   /**
+  * Base URL of the Common Fate authorization service, as in Common Fate's provider configuration. This control plane serves authorization at `api_url`, so every call goes there; a value different from `api_url` is ignored with a warning. Defaults to the `CF_AUTHZ_URL` environment variable.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#authz_url CommonfateProvider#authz_url}
+  */
+  readonly authzUrl?: string;
+  /**
   * OAuth2 client ID for the client-credentials flow. Defaults to the `CF_OIDC_CLIENT_ID` environment variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#oidc_client_id CommonfateProvider#oidc_client_id}
@@ -91,6 +97,7 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     });
     this._apiKey = config.apiKey;
     this._apiUrl = config.apiUrl;
+    this._authzUrl = config.authzUrl;
     this._oidcClientId = config.oidcClientId;
     this._oidcClientSecret = config.oidcClientSecret;
     this._oidcIssuer = config.oidcIssuer;
@@ -131,6 +138,22 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
   // Temporarily expose input value. Use with caution.
   public get apiUrlInput() {
     return this._apiUrl;
+  }
+
+  // authz_url - computed: false, optional: true, required: false
+  private _authzUrl?: string; 
+  public get authzUrl() {
+    return this._authzUrl;
+  }
+  public set authzUrl(value: string | undefined) {
+    this._authzUrl = value;
+  }
+  public resetAuthzUrl() {
+    this._authzUrl = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get authzUrlInput() {
+    return this._authzUrl;
   }
 
   // oidc_client_id - computed: false, optional: true, required: false
@@ -205,6 +228,7 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     return {
       api_key: cdktf.stringToTerraform(this._apiKey),
       api_url: cdktf.stringToTerraform(this._apiUrl),
+      authz_url: cdktf.stringToTerraform(this._authzUrl),
       oidc_client_id: cdktf.stringToTerraform(this._oidcClientId),
       oidc_client_secret: cdktf.stringToTerraform(this._oidcClientSecret),
       oidc_issuer: cdktf.stringToTerraform(this._oidcIssuer),
@@ -222,6 +246,12 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
       },
       api_url: {
         value: cdktf.stringToHclTerraform(this._apiUrl),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      authz_url: {
+        value: cdktf.stringToHclTerraform(this._authzUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
