@@ -19,6 +19,7 @@ import { DeliveryWorker } from './delivery/worker';
 import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
 import { GRANTS_CHANNEL } from './grants/workflow';
+import { pruneIdempotencyKeys } from './idempotency/store';
 
 export const VERSION = '0.1.0';
 
@@ -140,7 +141,11 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const { port } = server.address() as AddressInfo;
       const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
       url = `http://${host}:${port}`;
-      cleanup.unshift(() => closeServer(server), () => recorder.drain());
+      // Idempotency keys are replayed for 24 h; expired ones are deleted hourly (lookups ignore them meanwhile).
+      const pruning = setInterval(() => {
+        pruneIdempotencyKeys(db.pool).catch((err) => log.warn({ err }, 'pruning expired idempotency keys failed; retrying in an hour'));
+      }, 60 * 60 * 1000).unref();
+      cleanup.unshift(() => closeServer(server), () => recorder.drain(), async () => clearInterval(pruning));
       log.info({ url, role: config.CF_ROLE }, 'API listening');
     }
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { serviceForFile, validIntegration } from '../../test/support/http';
 import { entitlement } from '../../test/delivery/harness';
+import { pruneIdempotencyKeys } from './store';
 
 /** Idempotency-Key on creating POSTs: replay, mismatch, in flight, per principal, failures not stored. */
 const ctx = serviceForFile();
@@ -108,4 +109,13 @@ test('keys are kept 24 hours: an expired key runs the request again', async () =
   expect(again.status).toBe(201);
   expect(again.headers['idempotent-replayed']).toBeUndefined();
   expect(again.body.id).not.toBe(first.body.id);
+});
+
+test('pruning deletes expired keys only', async () => {
+  await post('prune-keeps-me');
+  await post('prune-removes-me');
+  await ctx.service.db.pool.query(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'prune-removes-me'`);
+  expect(await pruneIdempotencyKeys(ctx.service.db.pool)).toBeGreaterThanOrEqual(1);
+  const { rows } = await ctx.service.db.pool.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE key LIKE 'prune-%'`);
+  expect(rows.map((r) => r.key)).toEqual(['prune-keeps-me']);
 });
