@@ -42,9 +42,13 @@ export function principalCause(principal: Principal, origin: RequestOrigin, eval
   };
 }
 
+/** Now, in whole microseconds since the epoch (exact in a double until the year 2255). */
+export function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
 /** RFC 3339 with microseconds and an explicit +00:00 offset, like the seed's `occurred_at`. */
-export function occurredAt(now = performance.timeOrigin + performance.now()): string {
-  const whole = Math.floor(now);
-  const micros = Math.floor((now - whole) * 1000);
-  return new Date(whole).toISOString().replace(/Z$/, `${String(micros).padStart(3, '0')}+00:00`);
+export function occurredAt(micros = nowMicros()): string {
+  const ms = Math.floor(micros / 1000);
+  return new Date(ms).toISOString().replace(/Z$/, `${String(micros - ms * 1000).padStart(3, '0')}+00:00`);
 }

@@ -90,8 +90,11 @@ export async function insertEvaluations(db: Queryable, events: readonly Authoriz
     payloads.push(JSON.stringify(event));
     times.push(event.evaluated_at);
   }
-  await db.query(
-    `WITH ev AS (
+  // Named, so each connection parses and plans this statement once instead of on every call (it runs once per
+  // POST, PUT and PATCH, inside their transactions, as well as per batch).
+  await db.query({
+    name: 'insert-authorization-evaluations',
+    text: `WITH ev AS (
        INSERT INTO authorization_evaluations (id, principal, action, allowed, payload, evaluated_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::json[], $6::timestamptz[])
        -- A call whose transaction committed though its client heard an error stores its evaluation again on its
@@ -106,6 +109,6 @@ export async function insertEvaluations(db: Queryable, events: readonly Authoriz
      )
      SELECT CASE WHEN n > 0 THEN pg_notify('${DELIVERIES_CHANNEL}', '') END
      FROM (SELECT count(*) AS n FROM fan) c`,
-    [ids, principals, actions, allowed, payloads, times, deliveryIdPrefix()],
-  );
+    values: [ids, principals, actions, allowed, payloads, times, deliveryIdPrefix()],
+  });
 }

@@ -54,6 +54,7 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Deliveries',
       action: ACTIONS.retryDelivery,
       params: delivery,
+      transaction: true,
       idempotent: true,
       errors: ['conflict'],
       responses: { 202: { description: 'Queued.', schema: DeliverySchema } },
@@ -68,8 +69,7 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Deliveries',
       action: ACTIONS.testIntegration,
       params: integration,
-      // The attempt is an outbound request a transaction cannot hold (nor undo); the evaluation is stored first.
-      recordFirst: true,
+      // The attempt is an outbound request a transaction could not undo: the evaluation is stored first (the default).
       responses: { 200: { description: 'The attempt (delivered or not).', schema: TestResultSchema } },
       handler: async ({ params, db }) => ({ status: 200, body: await sendTestEvent(db, deps.outbound, params.id) }),
     }),

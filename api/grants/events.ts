@@ -1,5 +1,5 @@
 import type { AuditAction } from '../../contract';
-import { occurredAt, type AuditEvent, type Cause } from '../audit-events/event';
+import { nowMicros, occurredAt, type AuditEvent, type Cause } from '../audit-events/event';
 import { newId } from '../ids';
 import type { GrantRow } from './store';
 
@@ -30,8 +30,10 @@ export type GrantEventSpec = AuditAction | { action: AuditAction; sessionId: str
  * grant and its request, then the proxy session where the event is about one.
  */
 export function grantEvents(grant: GrantRow, specs: readonly GrantEventSpec[], cause: Cause): AuditEvent[] {
-  // Events emitted together are a microsecond apart, in order, so the audit log sorts them as they happened.
-  const base = performance.timeOrigin + performance.now();
+  // Events emitted together are a microsecond apart, in order (integer microseconds: adding fractions of a
+  // millisecond to a double could round two of them to the same instant), so the audit log sorts them as they
+  // happened.
+  const base = nowMicros();
   return specs.map((spec, index) => {
     const { action, sessionId } = typeof spec === 'string' ? { action: spec, sessionId: undefined } : spec;
     return {
@@ -48,7 +50,7 @@ export function grantEvents(grant: GrantRow, specs: readonly GrantEventSpec[], c
       actor: cause.actor,
       message: `${grant.role_id} ${MESSAGES[action]}`,
       context: { request: { client_addr: cause.clientAddr, user_agent: cause.userAgent }, authz: { eval: cause.evalId } },
-      occurred_at: occurredAt(base + index / 1000),
+      occurred_at: occurredAt(base + index),
       index,
     };
   });

@@ -65,11 +65,40 @@ function bodyOf(spec: NonNullable<Authenticated['body']>, raw: unknown): unknown
 
 const unrecorded = () => new AppError('unavailable', 'The authorization decision could not be recorded; retry the request.');
 
-const NOT_IN_TRANSACTION = {
+type Input = { params: Record<string, string>; query: unknown; body: unknown; ifMatch?: string };
+
+/** A call as its handler sees it; `cause` and `tx` are worked out only when a handler asks for them. */
+class HandlerCall {
+  readonly params: Record<string, string>;
+  readonly query: unknown;
+  readonly body: unknown;
+  readonly ifMatch?: string;
+  readonly log: Request['log'];
+
+  constructor(
+    private readonly req: Request,
+    input: Input,
+    readonly principal: Principal,
+    readonly evaluation: AuthorizationEvent,
+    readonly db: Pool | PoolClient,
+    private readonly transaction: PoolClient | undefined,
+  ) {
+    this.params = input.params;
+    this.query = input.query;
+    this.body = input.body;
+    this.ifMatch = input.ifMatch;
+    this.log = req.log;
+  }
+
+  get cause() {
+    return principalCause(this.principal, originOf(this.req), this.evaluation.id);
+  }
+
   get tx(): PoolClient {
-    throw new Error('call.tx is only set for routes that run in a transaction (POST, PUT, PATCH without recordFirst)');
-  },
-};
+    if (!this.transaction) throw new Error('call.tx is only set for routes declared with transaction: true');
+    return this.transaction;
+  }
+}
 
 /**
  * Runs one declared route: authentication, a Cedar decision for its action, input validation, the handler,
@@ -84,10 +113,9 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
   const r = route as unknown as Authenticated;
   const { authenticator, authorizer, recorder } = runtime.security;
   const declared = errorKindsOf(route);
-  const mode = writeModeOf(r);
 
   /** The validated input; a bad request never reaches the handler (nor opens a transaction). */
-  function inputOf(req: Request) {
+  function inputOf(req: Request): Input {
     return {
       params: paramsOf(req, r.params ?? {}),
       query: r.query ? parseOrThrow(r.query as never, req.query, 'The query parameters are invalid; see errors.') : undefined,
@@ -96,26 +124,13 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
     };
   }
 
-  /** The call as the handler sees it. */
-  function callOf(req: Request, input: ReturnType<typeof inputOf>, principal: Principal, evaluation: AuthorizationEvent, db: Pool | PoolClient) {
-    const call = {
-      ...input,
-      principal,
-      evaluation,
-      get cause() {
-        return principalCause(principal, originOf(req), evaluation.id);
-      },
-      db,
-      log: req.log,
-    };
-    const typed = db === runtime.pool ? Object.defineProperties(call, Object.getOwnPropertyDescriptors(NOT_IN_TRANSACTION)) : Object.assign(call, { tx: db });
-    return typed as unknown as Call<string, never, never>;
-  }
+  const callOf = (req: Request, input: Input, principal: Principal, evaluation: AuthorizationEvent, tx?: PoolClient) =>
+    new HandlerCall(req, input, principal, evaluation, tx ?? runtime.pool, tx) as unknown as Call<string, never, never>;
 
   /** Runs the handler, or replays the stored response, in one transaction with the evaluation. */
   async function transact(
     req: Request,
-    input: ReturnType<typeof inputOf>,
+    input: Input,
     principal: Principal,
     evaluation: AuthorizationEvent,
     scope?: IdempotencyScope,
@@ -161,20 +176,22 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
     }
     try {
       let reply: Reply;
+      const key = r.idempotent ? idempotencyKeyOf(req) : undefined;
+      const mode = writeModeOf(r, key !== undefined);
       if (mode === 'read') {
         const outcome = await Promise.allSettled([
-          Promise.resolve().then(() => r.handler(callOf(req, inputOf(req), principal, evaluation, runtime.pool))),
+          Promise.resolve().then(() => r.handler(callOf(req, inputOf(req), principal, evaluation))),
           recordAlone(),
         ]);
         if (outcome[1].status === 'rejected') throw outcome[1].reason;
         if (outcome[0].status === 'rejected') throw outcome[0].reason;
         reply = outcome[0].value;
       } else if (mode === 'record-first') {
+        const input = inputOf(req);
         await recordAlone();
-        reply = await r.handler(callOf(req, inputOf(req), principal, evaluation, runtime.pool));
+        reply = await r.handler(callOf(req, input, principal, evaluation));
       } else {
         const input = inputOf(req);
-        const key = r.idempotent ? idempotencyKeyOf(req) : undefined;
         reply = await transact(req, input, principal, evaluation, key === undefined ? undefined : idempotencyScope(req, principal, key));
         recorded = Promise.resolve();
       }

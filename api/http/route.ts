@@ -25,17 +25,15 @@ import type { Queryable } from '../queryable';
  * - `idempotent`: the route accepts an Idempotency-Key (400 for a bad key, 409 while the first request with it
  *   runs, 422 when reused for another request); a repeat replays the stored response.
  *
- * How the call's authorization evaluation is stored depends on the method (no change is ever committed before
- * its evaluation is durable):
+ * How the call's authorization evaluation is stored (never after the change the call makes):
  * - GET: written while the handler runs (the fast path; reads change nothing); the response waits for both.
- * - POST, PUT, PATCH: the handler runs inside a transaction (`call.tx`) in which the evaluation is written too,
- *   so the change and its evaluation commit together or not at all; with an Idempotency-Key the stored response
- *   commits with them. A call that fails rolls back and its evaluation is stored on its own.
- * - DELETE, and routes declared `recordFirst` (whose effects a transaction cannot hold, e.g. an outbound
- *   request): the evaluation is stored first, then the handler runs on the pool. A DELETE is one statement, and
- *   keeping it out of a longer transaction keeps it from deadlocking against the authorization fan-out's locks.
- * - every path answers 405 with `Allow` for methods it does not declare; any operation may answer 500.
- */
+ * - a route declared `transaction` (its handler needs one: `call.tx`), and any idempotent call that carries an
+ *   Idempotency-Key: the handler runs in a transaction in which the evaluation (and the stored response) is
+ *   written too, so they commit together or not at all. A call that fails rolls back and its evaluation is
+ *   stored on its own.
+ * - every other call (single-statement writes, DELETE, outbound requests): the evaluation is stored first,
+ *   batched with other calls' (group commit), then the handler runs on the pool. Cheapest for one statement, and
+ *   a DELETE kept out of a longer transaction cannot deadlock against the authorization fan-out's locks. */
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -58,13 +56,13 @@ export type Tag = keyof typeof TAGS;
 /** Response headers a route may set, described once in the document. */
 export type ResponseHeader = 'ETag' | 'Location' | 'Cache-Control';
 
-/** How a route stores its evaluation relative to its change (see above). */
+/** How a call stores its evaluation relative to its change (see above). */
 export type WriteMode = 'read' | 'transaction' | 'record-first';
 
-export function writeModeOf(r: Pick<AuthenticatedSpec<string, undefined, undefined>, 'method' | 'recordFirst'>): WriteMode {
+export function writeModeOf(r: Pick<AuthenticatedSpec<string, undefined, undefined>, 'method' | 'transaction' | 'idempotent'>, withKey: boolean): WriteMode {
   if (r.method === 'GET') return 'read';
-  if (r.method === 'DELETE' || r.recordFirst) return 'record-first';
-  return 'transaction';
+  if (r.transaction || (r.idempotent && withKey)) return 'transaction';
+  return 'record-first';
 }
 
 export interface ResponseSpec {
@@ -102,9 +100,9 @@ export interface Call<P extends string, Q, B> {
   readonly cause: Cause;
   /** The raw If-Match header, for routes declared with `ifMatch`. */
   ifMatch?: string;
-  /** The database: the call's transaction for POST, PUT and PATCH, else the pool. */
+  /** The database: the call's transaction when it runs in one, else the pool. Enough for one statement. */
   db: Queryable;
-  /** The call's transaction (POST, PUT, PATCH unless `recordFirst`); using it elsewhere is a programming error. */
+  /** The call's transaction, for routes declared `transaction`; using it elsewhere is a programming error. */
   tx: PoolClient;
   log: Logger;
 }
@@ -134,8 +132,8 @@ export interface AuthenticatedSpec<P extends string, Q extends z.ZodType | undef
   ifMatch?: boolean;
   /** Accept an Idempotency-Key (POST that creates something, or whose repeat would do the work twice). */
   idempotent?: boolean;
-  /** Store the evaluation before the handler and run it outside a transaction (see above). */
-  recordFirst?: boolean;
+  /** The handler needs a transaction of its own (several statements that must commit together): `call.tx`. */
+  transaction?: boolean;
   /** Error kinds the handler itself may throw, beyond those the declaration implies (see above). */
   errors?: readonly ErrorKind[];
   handler: (call: Call<ParamsOf<P>, Output<Q>, Output<B>>) => Promise<Reply>;

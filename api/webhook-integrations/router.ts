@@ -53,8 +53,8 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       body: { schema: inputSchema, required: true },
       idempotent: true,
       responses: { 201: { description: 'Created.', schema: IntegrationSchema, headers: ['ETag', 'Location'] } },
-      handler: async ({ body, tx }) => {
-        const row = await createWebhookIntegration(tx, body);
+      handler: async ({ body, db }) => {
+        const row = await createWebhookIntegration(db, body);
         return { status: 201, body: toView(row), headers: { ETag: etagOf(row), Location: `${BASE_PATH}/${row.id}` } };
       },
     }),
@@ -85,8 +85,8 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       body: { schema: inputSchema, required: true },
       ifMatch: true,
       responses: { 200: { description: 'Replaced.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, body, ifMatch, tx }) => {
-        const row = await replaceWebhookIntegration(tx, id, body, ifMatch);
+      handler: async ({ params: { id }, body, ifMatch, db }) => {
+        const row = await replaceWebhookIntegration(db, id, body, ifMatch);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
       },
     }),
@@ -102,8 +102,8 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       body: { schema: patchSchema, required: true },
       ifMatch: true,
       responses: { 200: { description: 'Updated.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, body, ifMatch, tx }) => {
-        const row = await patchWebhookIntegration(tx, id, body, ifMatch);
+      handler: async ({ params: { id }, body, ifMatch, db }) => {
+        const row = await patchWebhookIntegration(db, id, body, ifMatch);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
       },
     }),

@@ -59,12 +59,13 @@ const ROW_COLUMNS = `id, name, url, send_audit_log_events AS "sendAuditLogEvents
  * create cost the API more CPU than the statement itself (measured by bench/terraform.ts).
  */
 export async function createWebhookIntegration(db: Queryable, input: IntegrationInput): Promise<IntegrationRow> {
-  const { rows } = await db.query<IntegrationRow>(
-    `INSERT INTO webhook_integrations
+  const { rows } = await db.query<IntegrationRow>({
+    name: 'create-webhook-integration',
+    text: `INSERT INTO webhook_integrations
        (id, signing_secret, name, url, send_audit_log_events, send_authorization_events, headers, filter_for_actions)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text[])
      RETURNING ${ROW_COLUMNS}`,
-    [
+    values: [
       newId('webhookIntegration'),
       newSigningSecret(),
       input.name,
@@ -74,14 +75,14 @@ export async function createWebhookIntegration(db: Queryable, input: Integration
       JSON.stringify(input.headers),
       input.filter_for_actions,
     ],
-  );
+  });
   return rows[0];
 }
 
 /** One plain pg query: GET one is the API's hottest path, and Prisma's query compiler cost several times the
  * query itself there (measured by bench/api.ts). */
 export async function readWebhookIntegration(db: Queryable, id: string): Promise<IntegrationRow> {
-  const { rows } = await db.query<IntegrationRow>(`SELECT ${ROW_COLUMNS} FROM webhook_integrations WHERE id = $1`, [id]);
+  const { rows } = await db.query<IntegrationRow>({ name: 'read-webhook-integration', text: `SELECT ${ROW_COLUMNS} FROM webhook_integrations WHERE id = $1`, values: [id] });
   if (rows.length === 0) throw notFound(`Webhook integration ${id}`);
   return rows[0];
 }

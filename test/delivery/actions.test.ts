@@ -4,7 +4,7 @@
  * `standardwebhooks` package; a second integration filtering on the four newer actions gets exactly those.
  */
 import { AUDIT_ACTIONS } from '../../contract';
-import { createIntegration, Receiver, requestAccess, startDeliveryService, switchableProvisioner, waitUntil, type DeliveryTestService, type Received } from './harness';
+import { byOccurrence, createIntegration, Receiver, requestAccess, startDeliveryService, switchableProvisioner, waitUntil, type DeliveryTestService, type Received } from './harness';
 
 const NEW_ACTIONS = ['grant.breakglass_activated', 'grant.force_closed', 'proxy.session.started', 'proxy.session.ended'];
 
@@ -25,7 +25,7 @@ describe('all 15 audit actions from real flows', () => {
 
   const grantOf = (r: Received) => (r.json.targets as Array<{ type: string; id: string }>).find((t) => t.type === 'Access::Grant')!.id;
   const sessionOf = (r: Received) => (r.json.targets as Array<{ type: string; id: string }>).find((t) => t.type === 'Access::ProxySession')?.id;
-  const ordered = (rs: Received[]) => [...rs].sort((a, b) => (String(a.json.occurred_at) < String(b.json.occurred_at) ? -1 : 1));
+  const ordered = (rs: Received[]) => [...rs].sort(byOccurrence);
   const actionsOf = (rx: Receiver, grantId: string) => ordered(rx.received.filter((r) => grantOf(r) === grantId)).map((r) => r.json.action);
   const state = async (id: string) => (await svc.api('GET', `/v1/grants/${id}`)).body;
   const ok = async (method: string, path: string, status = 200, body?: unknown) => {

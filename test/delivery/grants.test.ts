@@ -1,7 +1,7 @@
 import { AUDIT_ACTIONS } from '../../contract';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIntegration, entitlement, Receiver, requestAccess, startDeliveryService, switchableProvisioner, waitUntil, type DeliveryTestService } from './harness';
+import { byOccurrence, createIntegration, entitlement, Receiver, requestAccess, startDeliveryService, switchableProvisioner, waitUntil, type DeliveryTestService } from './harness';
 
 // The seed's eleven grant actions are the contract's first eleven.
 const SEED_ACTIONS = AUDIT_ACTIONS.slice(0, 11);
@@ -35,7 +35,7 @@ describe('grants workflow: audit events delivered to webhooks', () => {
   const forGrant = (grantId: string) =>
     receiver.received
       .filter((r) => (r.json.targets as Array<{ id: string }> | undefined)?.some((t) => t.id === grantId))
-      .sort((a, b) => (String(a.json.occurred_at) < String(b.json.occurred_at) ? -1 : 1));
+      .sort(byOccurrence);
   const actionsOf = (grantId: string) => forGrant(grantId).map((r) => r.json.action as string);
 
   test('every grant action reaches the receiver, signed, in the seed shape', async () => {

@@ -226,3 +226,9 @@ export function switchableProvisioner(): { provisioner: Provisioner; fail(on: bo
   };
   return { provisioner, fail: (on) => void (failing = on) };
 }
+
+/** Orders received audit events as they occurred: deliveries run concurrently and may arrive in another order. */
+export function byOccurrence(a: Received, b: Received): number {
+  const [x, y] = [String(a.json.occurred_at), String(b.json.occurred_at)];
+  return x < y ? -1 : x > y ? 1 : Number(a.json.index) - Number(b.json.index);
+}
