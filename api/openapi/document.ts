@@ -150,12 +150,10 @@ export function buildOpenApiDocument(routes: readonly Route[], version: string):
       description: `Destinations that receive audit log and authorization events. Audit actions: ${AUDIT_ACTIONS.join(', ')}. Every response carries an \`X-Request-Id\`; errors are RFC 9457 problem details.`,
     },
     security: [{ bearer: [] }],
-    tags: [
-      ...Object.entries(TAGS)
-        .filter(([name]) => used.has(name as keyof typeof TAGS))
-        .map(([name, description]) => ({ name, description })),
-      { name: 'Webhooks', description: 'What the control plane POSTs to webhook integrations, signed with Standard Webhooks headers.' },
-    ],
+    // Webhooks are listed in their own section of /docs, so they take no tag group among the operations.
+    tags: Object.entries(TAGS)
+      .filter(([name]) => used.has(name as keyof typeof TAGS))
+      .map(([name, description]) => ({ name, description })),
     paths,
     webhooks: webhooks(),
     components: {

@@ -64,7 +64,6 @@ function webhook(o: { operationId: string; summary: string; description: string;
       operationId: o.operationId,
       summary: o.summary,
       description: `${o.description}\n\n**Worked signature example.** With the signing secret \`${EXAMPLE_SECRET}\`, the example body below sent as \`${worked.body.slice(0, 40)}…\` (compact JSON, exactly these bytes), \`webhook-id: ${worked.headers['webhook-id']}\` and \`webhook-timestamp: ${worked.headers['webhook-timestamp']}\`, the signed content is \`${worked.headers['webhook-id']}.${worked.headers['webhook-timestamp']}.<body>\` and \`webhook-signature\` is \`${worked.headers['webhook-signature']}\`. Verify with any Standard Webhooks library, e.g. npm \`standardwebhooks\`: \`new Webhook(secret).verify(body, headers)\`.`,
-      tags: ['Webhooks'],
       security: [],
       parameters: headerParameters(worked.headers),
       requestBody: {
