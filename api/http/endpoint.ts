@@ -151,7 +151,9 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
           await saveIdempotentResponse(tx, scope, { status: reply.status, headers: reply.headers ?? {}, body });
         }
       }
-      // Last, so the fan-out's locks on integrations are held only until the commit that follows.
+      // Last, after every lock the handler takes (grants, sessions): the fan-out's KEY SHARE locks on integrations
+      // are then held only until the commit that follows, and never while waiting for another lock, so they cannot
+      // close a cycle with a DELETE of an integration and another call on the same grant.
       await insertEvaluations(tx, [evaluation]);
       return reply;
     });
