@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ID_PREFIXES, type IdKind } from '../contract';
 
 /**
  * KSUIDs: 4 bytes of seconds since the KSUID epoch (2014-05-13T16:53:20Z) then 16 random bytes, base62
@@ -46,27 +47,23 @@ export function ksuid(now: Date = new Date()): string {
   return base62(bytes);
 }
 
-export const ID_PREFIXES = {
-  webhookIntegration: 'whk',
-  apiKey: 'key',
-  evaluation: 'eval',
-  event: 'evt',
-  delivery: 'dlv',
-  attempt: 'att',
-  request: 'req',
-  grant: 'gra',
-  user: 'usr',
-} as const;
+/** Recognising ids is shared with the provider and CDKTF (contract/ids.ts); making them lives here. */
+export { ID_PREFIXES, isId, type IdKind } from '../contract';
 
-export type IdKind = keyof typeof ID_PREFIXES;
+/** What an id names, for messages such as "Webhook integration whk_… was not found". */
+export const ID_LABELS = {
+  webhookIntegration: 'Webhook integration',
+  apiKey: 'API key',
+  evaluation: 'Authorization evaluation',
+  event: 'Audit event',
+  delivery: 'Delivery',
+  attempt: 'Delivery attempt',
+  request: 'Access request',
+  grant: 'Grant',
+  proxySession: 'Proxy session',
+  user: 'User',
+} as const satisfies Record<IdKind, string>;
 
 export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${ksuid()}`;
-}
-
-const ID_PATTERN = /^[a-z]+_[0-9A-Za-z]{27}$/;
-
-/** Whether `value` looks like an id of the given kind (cheap check before a database lookup). */
-export function isId(kind: IdKind, value: string): boolean {
-  return value.startsWith(ID_PREFIXES[kind] + '_') && ID_PATTERN.test(value);
 }

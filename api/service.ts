@@ -20,6 +20,7 @@ import { DeliveryWorker } from './delivery/worker';
 import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
 import { GRANTS_CHANNEL } from './grants/workflow';
+import { pruneIdempotencyKeys } from './idempotency/store';
 import { shutdown, type ShutdownStep } from './shutdown';
 
 export const VERSION = '0.1.0';
@@ -156,7 +157,6 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const app = createApp({
         log,
         pool: db.pool,
-        prisma: db.prisma,
         security: { authenticator, authorizer: new Authorizer(), recorder },
         urlPolicy: { allowHttp: config.CF_WEBHOOK_ALLOW_HTTP },
         version: VERSION,
@@ -189,9 +189,14 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const { port } = server.address() as AddressInfo;
       const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
       url = `http://${host}:${port}`;
+      // Idempotency keys are replayed for 24 h; expired ones are deleted hourly (lookups ignore them meanwhile).
+      const pruning = setInterval(() => {
+        pruneIdempotencyKeys(db.pool).catch((err) => log.warn({ err }, 'pruning expired idempotency keys failed; retrying in an hour'));
+      }, 60 * 60 * 1000).unref();
       cleanup.unshift(
         { name: 'finishing in-flight requests', run: () => closeServer(server) },
         { name: 'storing authorization evaluations', run: () => recorder.drain() },
+        { name: 'stopping the idempotency-key pruner', run: async () => clearInterval(pruning) },
       );
       log.info({ url, role: config.CF_ROLE }, 'API listening');
     }

@@ -1,15 +1,20 @@
 import autocannon from 'autocannon';
+import { cpus, loadavg } from 'node:os';
 import pino from 'pino';
 import { connectDatabase } from '../api/db/client';
 import { migrate } from '../api/db/migrate';
-import { benchDatabase, recordSection, spawnServer } from './support';
+import { benchDatabase, median, recordSection, spawnServer } from './support';
 
 /**
  * `npm run bench:api`: GET one integration and POST create through the real API (authentication, Cedar, stored
- * evaluation, validation, Prisma) against a bare Express handler doing the same single pg statement, on the
- * same database in the same run. Each server runs in its own process; autocannon drives it from this one.
+ * evaluation, validation; POST in one transaction with its evaluation) against a bare Express handler doing the
+ * same single pg statement, on the same database in the same run. Each server runs in its own process;
+ * autocannon drives it from this one. The machine may be shared, so the load average is printed with the figures:
+ * compare API and bare within one run only.
  */
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+/** Alternating rounds of API and bare; figures are medians. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const API_KEY = 'bench-admin-key-0123456789abcdef';
 
@@ -26,7 +31,10 @@ async function load(url: string, opts: Partial<autocannon.Options>): Promise<Fig
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
+const loadAverages = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
+
 async function main(): Promise<void> {
+  const loadBefore = loadAverages();
   const db = await benchDatabase('cf_bench_api');
   const log = pino({ level: 'warn' });
   const setup = connectDatabase(db.url, 2);
@@ -36,17 +44,27 @@ async function main(): Promise<void> {
   const body = JSON.stringify({ name: 'bench', url: 'https://example.com/hook', headers: [{ key: 'X-Token', value: 'v' }] });
   const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 
-  const ours = await spawnServer('api/main.ts', env);
+  // Both servers stay up and are measured in alternation, ROUNDS times, so a change in the machine's load hits
+  // both sides alike; each figure is the median of its rounds.
+  const [ours, bare] = await Promise.all([spawnServer('api/main.ts', env), spawnServer('bench/bare-server.ts', env)]);
   const created = await fetch(`${ours.url}/v1/webhook-integrations`, { method: 'POST', headers, body });
   const { id } = (await created.json()) as { id: string };
-  const oursGet = await load(`${ours.url}/v1/webhook-integrations/${id}`, { headers });
-  const oursPost = await load(`${ours.url}/v1/webhook-integrations`, { method: 'POST', headers, body });
-  await ours.stop();
-
-  const bare = await spawnServer('bench/bare-server.ts', env);
-  const bareGet = await load(`${bare.url}/v1/webhook-integrations/${id}`, { headers });
-  const barePost = await load(`${bare.url}/v1/webhook-integrations`, { method: 'POST', headers, body });
-  await bare.stop();
+  const runs: Record<'oursGet' | 'bareGet' | 'oursPost' | 'barePost', Figures[]> = { oursGet: [], bareGet: [], oursPost: [], barePost: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const get = [
+      ['oursGet', ours.url],
+      ['bareGet', bare.url],
+    ] as const;
+    const post = [
+      ['oursPost', ours.url],
+      ['barePost', bare.url],
+    ] as const;
+    for (const [name, url] of round % 2 ? [...get].reverse() : get) runs[name].push(await load(`${url}/v1/webhook-integrations/${id}`, { headers }));
+    for (const [name, url] of round % 2 ? [...post].reverse() : post) runs[name].push(await load(`${url}/v1/webhook-integrations`, { method: 'POST', headers, body }));
+  }
+  await Promise.all([ours.stop(), bare.stop()]);
+  const mid = (fs: Figures[]): Figures => ({ rps: median(fs.map((f) => f.rps)), p99: median(fs.map((f) => f.p99)), errors: fs.reduce((n, f) => n + f.errors, 0) });
+  const [oursGet, bareGet, oursPost, barePost] = [mid(runs.oursGet), mid(runs.bareGet), mid(runs.oursPost), mid(runs.barePost)];
 
   await setup.close();
   await db.stop();
@@ -60,11 +78,17 @@ async function main(): Promise<void> {
     row('POST create', oursPost, barePost),
   ].join('\n');
   const errors = oursGet.errors + oursPost.errors + bareGet.errors + barePost.errors;
+  const loadAfter = loadAverages();
+  const goals = [
+    `GET ≥ 0.7× bare: ${oursGet.rps / bareGet.rps >= 0.7 ? 'met' : 'not met'} (${(oursGet.rps / bareGet.rps).toFixed(2)}×)`,
+    `POST ≥ 0.5× bare: ${oursPost.rps / barePost.rps >= 0.5 ? 'met' : 'not met'} (${(oursPost.rps / barePost.rps).toFixed(2)}×)`,
+  ].join('; ');
   console.log(table);
+  console.log(`load average (1 / 5 / 15 min) before ${loadBefore}, after ${loadAfter}; ${goals}`);
   if (errors) console.log(`non-2xx or errors: ${errors}`);
   recordSection(
     'API',
-    `\`npm run bench:api\` — ${DURATION} s per run after a 2 s warm-up, ${CONNECTIONS} connections, autocannon in the benchmark process, each server in its own process, pool of 10, LOG_LEVEL=${env.LOG_LEVEL}, same PostgreSQL 18 database. "bare" is an Express handler doing the same single pg statement with no authentication, policy, stored evaluation or validation. Goal: GET ≥ 0.5× bare.\n\nLast run (${new Date().toISOString().slice(0, 10)}, 2 cores):\n\n${table}\n`,
+    `\`npm run bench:api\` — ${ROUNDS} alternating rounds of API and bare, ${DURATION} s per run after a 2 s warm-up, medians, ${CONNECTIONS} connections, autocannon in the benchmark process, each server in its own process, pool of 10, LOG_LEVEL=${env.LOG_LEVEL}, same PostgreSQL 18 database. "bare" is an Express handler doing the same single pg statement with no authentication, policy, stored evaluation or validation. Goals: GET ≥ 0.7× bare, POST ≥ 0.5× bare.\n\nLast run (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load average before ${loadBefore}, after ${loadAfter}):\n\n${table}\n\n${goals}.\n`,
   );
 }
 

@@ -64,6 +64,7 @@ const fakeGrant = (): GrantRow => ({
   activated_at: null,
   expires_at: null,
   closed_reason: null,
+  breakglass: false,
   cause_eval: '',
   last_error: null,
   created_at: new Date(),

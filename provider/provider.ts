@@ -18,6 +18,12 @@ export const providerSchema: BlockSchema = {
       optional: true,
       description: 'Base URL of the Common Fate API, e.g. `https://commonfate.example.com`. Defaults to the `CF_API_URL` environment variable.',
     },
+    authz_url: {
+      type: 'string',
+      optional: true,
+      description:
+        'Base URL of the Common Fate authorization service, as in Common Fate\'s provider configuration. This control plane serves authorization at `api_url`, so every call goes there; a value different from `api_url` is ignored with a warning. Defaults to the `CF_AUTHZ_URL` environment variable.',
+    },
     api_key: {
       type: 'string',
       optional: true,
@@ -60,6 +66,7 @@ export const providerSchema: BlockSchema = {
 /** Attribute name -> environment variable it falls back to. */
 const ENV = {
   api_url: 'CF_API_URL',
+  authz_url: 'CF_AUTHZ_URL',
   api_key: 'CF_API_KEY',
   oidc_client_id: 'CF_OIDC_CLIENT_ID',
   oidc_client_secret: 'CF_OIDC_CLIENT_SECRET',
@@ -105,6 +112,25 @@ function checkUrl(name: Setting, raw: string, diags: Diagnostics): URL | undefin
   return url;
 }
 
+/** A URL as compared for sameness: scheme, host, port and path, without a trailing slash. */
+function sameUrl(a: URL, b: URL): boolean {
+  const key = (u: URL) => `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  return key(a) === key(b);
+}
+
+/**
+ * Common Fate's provider takes the authorization service's URL apart from the API's; this control plane serves
+ * both at api_url. Accept the setting as written, and say so when it points elsewhere, rather than ignore it.
+ */
+function warnAuthzUrl(apiUrl: URL, authzUrl: URL, diags: Diagnostics): void {
+  if (sameUrl(apiUrl, authzUrl)) return;
+  diags.warning(
+    'authz_url is not used',
+    `This control plane serves authorization at api_url (${apiUrl.href}): every call, authorization included, goes there, and authz_url (${authzUrl.href}) is ignored. Set authz_url (or CF_AUTHZ_URL) to the same URL as api_url, or remove it.`,
+    ['authz_url'],
+  );
+}
+
 export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiClient> {
   /** The configured value, else the environment's; undefined when neither is set. */
   function setting(config: ObjectValue, name: StringSetting): string | undefined {
@@ -129,7 +155,11 @@ export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiCl
     validate(config, diags) {
       // Only what can be checked without the environment; configure reports missing settings.
       const apiUrl = config.api_url;
-      if (typeof apiUrl === 'string' && apiUrl !== '') checkUrl('api_url', apiUrl, diags);
+      const api = typeof apiUrl === 'string' && apiUrl !== '' ? checkUrl('api_url', apiUrl, diags) : undefined;
+      const authzUrl = config.authz_url;
+      const authz = typeof authzUrl === 'string' && authzUrl !== '' ? checkUrl('authz_url', authzUrl, diags) : undefined;
+      // Both written in the block: say it now (terraform validate shows it); configure says it otherwise.
+      if (api && authz) warnAuthzUrl(api, authz, diags);
       const issuer = config.oidc_issuer;
       if (typeof issuer === 'string' && issuer !== '') checkUrl('oidc_issuer', issuer, diags);
       checkScopes(config.oidc_scopes, diags);
@@ -175,6 +205,12 @@ export function createProvider(env: NodeJS.ProcessEnv): ProviderDefinition<ApiCl
             diags.warning(`${name} is ignored`, `${name} applies to OIDC client credentials; the provider authenticates with api_key.`, [name]);
           }
         }
+      }
+      const rawAuthz = setting(config, 'authz_url');
+      const fromBlock = (name: Setting) => typeof config[name] === 'string' && config[name] !== '';
+      if (baseUrl && rawAuthz && !(fromBlock('api_url') && fromBlock('authz_url'))) {
+        const authz = checkUrl('authz_url', rawAuthz, diags);
+        if (authz) warnAuthzUrl(baseUrl, authz, diags);
       }
       if (!baseUrl || !tokens || diags.hasErrors()) return undefined;
       return new ApiClient({

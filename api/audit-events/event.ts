@@ -1,24 +1,7 @@
 import type { Principal } from '../auth/principal';
-import type { CallContext } from '../http/endpoint';
-import type { AuditAction } from '../webhook-integrations/rules';
+import type { AuditEvent } from './schema';
 
-/** The audit log event, field for field as in the seed (consumers code against this shape). */
-export interface AuditEvent {
-  id: string;
-  targets: Array<{ type: string; id: string }>;
-  action: AuditAction;
-  caller_identity_chain: Array<{ id: { type: string; id: string } }>;
-  actor: { type: string; id: string; name: string; email: string };
-  message: string;
-  context: {
-    request: { client_addr: string; user_agent: string };
-    authz: { eval: string };
-  };
-  /** RFC 3339 with microseconds and a numeric offset. */
-  occurred_at: string;
-  /** Order of events emitted together (one transaction), from 0. */
-  index: number;
-}
+export type { AuditEvent } from './schema';
 
 /** Who and what caused an event: an API call, or the control plane itself (worker steps). */
 export interface Cause {
@@ -41,29 +24,31 @@ export function systemCause(evalId: string): Cause {
   };
 }
 
-function clientAddress(raw: string | undefined): string {
-  if (!raw) return '';
-  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice('::ffff:'.length) : raw;
+/** Where an API call came from, as the audit event's `context.request` reports it (no HTTP framework types). */
+export interface RequestOrigin {
+  /** The peer's address; IPv4-mapped IPv6 addresses are shown as IPv4. */
+  clientAddr: string;
+  userAgent: string;
 }
 
-export function principalCause(principal: Principal, req: CallContext['req'], evalId: string): Cause {
+/** The cause of an API call's events: its principal, where the call came from and the evaluation that allowed it. */
+export function principalCause(principal: Principal, origin: RequestOrigin, evalId: string): Cause {
   return {
     actor: { type: principal.type, id: principal.id, name: principal.name, email: principal.email },
     chain: principal.identityChain,
-    clientAddr: clientAddress(req.socket.remoteAddress),
-    userAgent: req.get('user-agent') ?? '',
+    clientAddr: origin.clientAddr,
+    userAgent: origin.userAgent,
     evalId,
   };
 }
 
-/** The cause of an API call's events: its principal, its request and the evaluation that allowed it. */
-export function callCause(ctx: CallContext): Cause {
-  return principalCause(ctx.principal, ctx.req, ctx.evaluation.id);
+/** Now, in whole microseconds since the epoch (exact in a double until the year 2255). */
+export function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
 /** RFC 3339 with microseconds and an explicit +00:00 offset, like the seed's `occurred_at`. */
-export function occurredAt(now = performance.timeOrigin + performance.now()): string {
-  const whole = Math.floor(now);
-  const micros = Math.floor((now - whole) * 1000);
-  return new Date(whole).toISOString().replace(/Z$/, `${String(micros).padStart(3, '0')}+00:00`);
+export function occurredAt(micros = nowMicros()): string {
+  const ms = Math.floor(micros / 1000);
+  return new Date(ms).toISOString().replace(/Z$/, `${String(micros - ms * 1000).padStart(3, '0')}+00:00`);
 }

@@ -1,12 +1,8 @@
-import { Router } from 'express';
-import type { Pool } from 'pg';
 import { z } from 'zod';
+import { AUDIT_ACTIONS } from '../../contract';
 import { ACTIONS } from '../authz/actions';
-import { endpoint, type Security } from '../http/endpoint';
 import { decodePageToken, pageOf, pageQueryFields } from '../http/pagination';
-import { methodNotAllowed } from '../http/middleware';
-import { parseOrThrow } from '../http/validate';
-import { AUDIT_ACTIONS } from '../webhook-integrations/rules';
+import { route, type Route } from '../http/route';
 
 export const AuditEventsQuerySchema = z.strictObject({
   action: z
@@ -17,15 +13,21 @@ export const AuditEventsQuerySchema = z.strictObject({
 });
 
 /** `GET /v1/audit-events`: the audit log, oldest first, exactly as delivered to webhooks. */
-export function auditEventsRouter(deps: { pool: Pool; security: Security }): Router {
-  const router = Router();
-  router
-    .route('/')
-    .get(
-      endpoint(deps.security, ACTIONS.queryAuditEvents, async ({ req }) => {
-        const q = parseOrThrow(AuditEventsQuerySchema, req.query, 'The query parameters are invalid; see errors.');
+export function auditEventRoutes(): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/v1/audit-events',
+      operationId: 'listAuditEvents',
+      summary: 'List audit events',
+      description: 'The audit log, oldest first, each event exactly as delivered to webhooks.',
+      tag: 'Audit log',
+      action: ACTIONS.queryAuditEvents,
+      query: AuditEventsQuerySchema,
+      responses: { 200: { description: 'A page of audit events ({items, next_page_token}).' } },
+      handler: async ({ query: q, db }) => {
         const after = q.page_token ? decodePageToken('event', q.page_token) : '';
-        const { rows } = await deps.pool.query<{ id: string; payload: unknown }>(
+        const { rows } = await db.query<{ id: string; payload: unknown }>(
           // Ordered by occurrence (microseconds; events of one transaction are in emission order), then id.
           `SELECT id, payload FROM audit_events
            WHERE ($1 = '' OR (occurred_at, id) > (SELECT occurred_at, id FROM audit_events WHERE id = $1))
@@ -35,8 +37,7 @@ export function auditEventsRouter(deps: { pool: Pool; security: Security }): Rou
         );
         const page = pageOf('event', rows, q.page_size, (r) => r.id);
         return { status: 200, body: { ...page, items: page.items.map((r) => r.payload) } };
-      }),
-    )
-    .all(methodNotAllowed(['GET']));
-  return router;
+      },
+    }),
+  ];
 }

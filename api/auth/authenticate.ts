@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { hashSecret, type Role } from './api-keys';
 import type { Principal } from './principal';
-import { AppError, unauthenticated } from '../http/errors';
+import { AppError, unauthenticated } from '../errors';
 import { Introspector, type IntrospectionOptions } from './introspection';
 import { JwtVerifier, looksLikeJwe, looksLikeJwt } from './jwt-verifier';
 import { invalidToken } from './problems';

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Queryable } from '../queryable';
 import type { Logger } from 'pino';
 import type { AuthorizationEvent } from '../authz/authorizer';
 import { DELIVERIES_CHANNEL, matchingIntegrationsSql, deliveryIdPrefix, deliveryIdSql } from '../delivery/fanout';
@@ -63,35 +64,51 @@ export class EvaluationRecorder {
     }
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const ids: string[] = [];
-    const principals: string[] = [];
-    const actions: string[] = [];
-    const allowed: boolean[] = [];
-    const payloads: string[] = [];
-    const times: string[] = [];
-    for (const { event } of batch) {
-      ids.push(event.id);
-      principals.push(`${event.request.principal.type}::"${event.request.principal.id}"`);
-      actions.push(event.request.action.id);
-      allowed.push(event.allowed);
-      payloads.push(JSON.stringify(event));
-      times.push(event.evaluated_at);
-    }
-    await this.pool.query(
-      `WITH ev AS (
-         INSERT INTO authorization_evaluations (id, principal, action, allowed, payload, evaluated_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::json[], $6::timestamptz[])
-         RETURNING id
-       ), fan AS (
-         INSERT INTO deliveries (id, integration_id, event_kind, event_id)
-         SELECT ${deliveryIdSql('$7::text', 'row_number() OVER ()')}, w.id, 'AUTHORIZATION', ev.id
-         FROM ev CROSS JOIN (${matchingIntegrationsSql('send_authorization_events', 'id')}) w
-         RETURNING 1
-       )
-       SELECT CASE WHEN n > 0 THEN pg_notify('${DELIVERIES_CHANNEL}', '') END
-       FROM (SELECT count(*) AS n FROM fan) c`,
-      [ids, principals, actions, allowed, payloads, times, deliveryIdPrefix()],
-    );
+  private write(batch: Pending[]): Promise<void> {
+    return insertEvaluations(this.pool, batch.map((p) => p.event));
   }
+}
+
+/**
+ * Stores authorization events and, in the same statement, one delivery per integration with
+ * `send_authorization_events` that is not DISABLED (transactional outbox), and wakes the delivery workers (the
+ * NOTIFY is sent at commit). Run on the pool it commits at once; run on a client inside a transaction it
+ * commits (or rolls back) with that transaction's change.
+ */
+export async function insertEvaluations(db: Queryable, events: readonly AuthorizationEvent[]): Promise<void> {
+  const ids: string[] = [];
+  const principals: string[] = [];
+  const actions: string[] = [];
+  const allowed: boolean[] = [];
+  const payloads: string[] = [];
+  const times: string[] = [];
+  for (const event of events) {
+    ids.push(event.id);
+    principals.push(`${event.request.principal.type}::"${event.request.principal.id}"`);
+    actions.push(event.request.action.id);
+    allowed.push(event.allowed);
+    payloads.push(JSON.stringify(event));
+    times.push(event.evaluated_at);
+  }
+  // Named, so each connection parses and plans this statement once instead of on every call (it runs once per
+  // POST, PUT and PATCH, inside their transactions, as well as per batch).
+  await db.query({
+    name: 'insert-authorization-evaluations',
+    text: `WITH ev AS (
+       INSERT INTO authorization_evaluations (id, principal, action, allowed, payload, evaluated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::json[], $6::timestamptz[])
+       -- A call whose transaction committed though its client heard an error stores its evaluation again on its
+       -- own: the copy is skipped instead of failing every call in the batch.
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id
+     ), fan AS (
+       INSERT INTO deliveries (id, integration_id, event_kind, event_id)
+       SELECT ${deliveryIdSql('$7::text', 'row_number() OVER ()')}, w.id, 'AUTHORIZATION', ev.id
+       FROM ev CROSS JOIN (${matchingIntegrationsSql('send_authorization_events', 'id')}) w
+       RETURNING 1
+     )
+     SELECT CASE WHEN n > 0 THEN pg_notify('${DELIVERIES_CHANNEL}', '') END
+     FROM (SELECT count(*) AS n FROM fan) c`,
+    values: [ids, principals, actions, allowed, payloads, times, deliveryIdPrefix()],
+  });
 }

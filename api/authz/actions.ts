@@ -17,6 +17,11 @@ const access = (method: string, readOnly: boolean): RpcAction => ({
   readOnly,
 });
 
+const proxy = (method: string, readOnly: boolean): RpcAction => ({
+  id: `commonfate.access.v1alpha1.ProxySessionService/${method}`,
+  readOnly,
+});
+
 export const ACTIONS = {
   listIntegrations: integration('ListIntegrations', true),
   getIntegration: integration('GetIntegration', true),
@@ -41,5 +46,13 @@ export const ACTIONS = {
   extendGrant: access('ExtendGrant', false),
   cancelGrant: access('CancelGrant', false),
   revokeGrant: access('RevokeGrant', false),
+  // Overrides only an administrator may use (policies.ts forbids them to every other role).
+  breakglassGrant: access('BreakglassActivateGrant', false),
+  forceCloseGrant: access('ForceCloseGrant', false),
+  // Proxy sessions on active grants.
+  startProxySession: proxy('StartProxySession', false),
+  endProxySession: proxy('EndProxySession', false),
+  getProxySession: proxy('GetProxySession', true),
+  listProxySessions: proxy('ListProxySessions', true),
   queryAuditEvents: { id: 'commonfate.audit.v1alpha1.AuditService/QueryAuditLogs', readOnly: true },
 } as const satisfies Record<string, RpcAction>;

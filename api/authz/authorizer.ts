@@ -2,30 +2,11 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { newId } from '../ids';
 import type { Principal } from '../auth/principal';
 import type { RpcAction } from './actions';
+import type { AuthorizationEvent } from '../authorization-evaluations/schema';
 import { DEFAULT_POLICIES } from './policies';
 
-/** The authorization event, field for field as in the seed (consumers code against this shape). */
-export interface AuthorizationEvent {
-  id: string;
-  request: {
-    principal: { type: string; id: string };
-    action: { type: 'CF::RPC::Action'; id: string };
-    resource: { type: string; id: string };
-    client_key: string;
-    overlay_entities: unknown[];
-    overlay_children: unknown[];
-    tags: Array<{ key: string; value: string }>;
-  };
-  /** 2 = allow, 4 = deny. */
-  decision: 2 | 4;
-  diagnostics: { reason: string[]; errors: string[]; annotations: unknown[] };
-  client_key: string;
-  /** RFC 3339, microseconds, UTC. */
-  evaluated_at: string;
-  /** Seconds with an `s` suffix, e.g. "0.000228485s". */
-  evaluation_duration: string;
-  allowed: boolean;
-}
+/** The authorization event: its shape (and JSON Schema) is defined in authorization-evaluations/schema.ts. */
+export type { AuthorizationEvent } from '../authorization-evaluations/schema';
 
 export const CONTROL_PLANE = { type: 'CF::Service', id: 'ControlPlane' } as const;
 const POLICY_SET_ID = 'default';

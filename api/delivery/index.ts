@@ -3,7 +3,7 @@ export { DeliveryWorker, decide, jittered, type DeliveryWorkerOptions } from './
 export { OutboundClient, parseRetryAfter, type AttemptOutcome, type OutboundOptions } from './outbound';
 export { SsrfPolicy, AddressRefusedError, resolveVetted, parseCidr, type Resolver } from './ssrf';
 export { ServiceMetrics } from './metrics';
-export { deliveriesRouter } from './router';
+export { deliveryRoutes } from './router';
 export { signatureHeader, PREVIOUS_SECRET_GRACE_MS } from './signature';
 export { deliveryHeaders, USER_AGENT } from './request';
 export { DELIVERIES_CHANNEL } from './fanout';

@@ -1,110 +1,101 @@
-import { Router } from 'express';
-import type { Pool } from 'pg';
 import { ACTIONS } from '../authz/actions';
-import { endpoint, type Security } from '../http/endpoint';
-import { notFound } from '../http/errors';
-import { methodNotAllowed } from '../http/middleware';
 import { decodePageToken, encodePageToken } from '../http/pagination';
-import { parseOrThrow } from '../http/validate';
-import { isId } from '../ids';
+import { route, type Route } from '../http/route';
 import type { OutboundClient } from './outbound';
-import { DeliveryListQuerySchema } from './schema';
-import {
-  getDelivery,
-  getSigningSecret,
-  listDeliveries,
-  retryDelivery,
-  rotateSigningSecret,
-  sendTestEvent,
-} from './store';
+import { DeliveryDetailSchema, DeliveryListQuerySchema, DeliveryListSchema, DeliverySchema, SigningSecretSchema, TestResultSchema } from './schema';
+import { getDelivery, getSigningSecret, listDeliveries, retryDelivery, rotateSigningSecret, sendTestEvent } from './store';
+
+const BASE = '/v1/webhook-integrations/{id}';
+const integration = { id: 'webhookIntegration' } as const;
+const delivery = { id: 'webhookIntegration', delivery_id: 'delivery' } as const;
+const noStore = { 'Cache-Control': 'no-store' };
 
 /**
  * `/v1/webhook-integrations/{id}/…`: deliveries and their attempts, manual retry, test events and the signing
- * secret. Mounted beside the integration CRUD router on the same prefix.
+ * secret.
  */
-export function deliveriesRouter(deps: { pool: Pool; security: Security; outbound: OutboundClient }): Router {
-  const { pool, security } = deps;
-  const router = Router();
-  const integrationId = (raw: string) => {
-    if (!isId('webhookIntegration', raw)) throw notFound(`Webhook integration ${raw.slice(0, 64)}`);
-    return raw;
-  };
-  const deliveryId = (raw: string) => {
-    if (!isId('delivery', raw)) throw notFound(`Delivery ${raw.slice(0, 64)}`);
-    return raw;
-  };
-
-  router
-    .route('/:id/deliveries')
-    .get(
-      endpoint(security, ACTIONS.listDeliveries, async ({ req }) => {
-        const id = integrationId(req.params.id as string);
-        const q = parseOrThrow(DeliveryListQuerySchema, req.query, 'The query parameters are invalid; see errors.');
-        const before = q.page_token ? decodePageToken('delivery', q.page_token) : undefined;
-        const { rows, more } = await listDeliveries(pool, id, { status: q.status, size: q.page_size, before });
+export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: `${BASE}/deliveries`,
+      operationId: 'listWebhookDeliveries',
+      summary: 'List deliveries',
+      description: 'Deliveries of events to this integration, newest first.',
+      tag: 'Deliveries',
+      action: ACTIONS.listDeliveries,
+      params: integration,
+      query: DeliveryListQuerySchema,
+      responses: { 200: { description: 'A page of deliveries.', schema: DeliveryListSchema } },
+      handler: async ({ params, query, db }) => {
+        const before = query.page_token ? decodePageToken('delivery', query.page_token) : undefined;
+        const { rows, more } = await listDeliveries(db, params.id, { status: query.status, size: query.page_size, before });
         const last = rows.at(-1);
-        return {
-          status: 200,
-          body: {
-            items: rows,
-            ...(more && last ? { next_page_token: encodePageToken('delivery', last.id) } : {}),
-          },
-        };
-      }),
-    )
-    .all(methodNotAllowed(['GET']));
-
-  router
-    .route('/:id/deliveries/:deliveryId')
-    .get(
-      endpoint(security, ACTIONS.getDelivery, async ({ req }) => ({
-        status: 200,
-        body: await getDelivery(pool, integrationId(req.params.id as string), deliveryId(req.params.deliveryId as string)),
-      })),
-    )
-    .all(methodNotAllowed(['GET']));
-
-  router
-    .route('/:id/deliveries/:deliveryId/retry')
-    .post(
-      endpoint(security, ACTIONS.retryDelivery, async ({ req }) => ({
-        status: 202,
-        body: await retryDelivery(pool, integrationId(req.params.id as string), deliveryId(req.params.deliveryId as string)),
-      })),
-    )
-    .all(methodNotAllowed(['POST']));
-
-  router
-    .route('/:id/test')
-    .post(
-      endpoint(security, ACTIONS.testIntegration, async ({ req }) => ({
-        status: 200,
-        body: await sendTestEvent(pool, deps.outbound, integrationId(req.params.id as string)),
-      })),
-    )
-    .all(methodNotAllowed(['POST']));
-
-  router
-    .route('/:id/secret')
-    .get(
-      endpoint(security, ACTIONS.getSigningSecret, async ({ req }) => ({
-        status: 200,
-        body: await getSigningSecret(pool, integrationId(req.params.id as string)),
-        headers: { 'Cache-Control': 'no-store' },
-      })),
-    )
-    .all(methodNotAllowed(['GET']));
-
-  router
-    .route('/:id/secret/rotate')
-    .post(
-      endpoint(security, ACTIONS.rotateSigningSecret, async ({ req }) => ({
-        status: 200,
-        body: await rotateSigningSecret(pool, integrationId(req.params.id as string)),
-        headers: { 'Cache-Control': 'no-store' },
-      })),
-    )
-    .all(methodNotAllowed(['POST']));
-
-  return router;
+        return { status: 200, body: { items: rows, ...(more && last ? { next_page_token: encodePageToken('delivery', last.id) } : {}) } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: `${BASE}/deliveries/{delivery_id}`,
+      operationId: 'getWebhookDelivery',
+      summary: 'Get a delivery',
+      tag: 'Deliveries',
+      action: ACTIONS.getDelivery,
+      params: delivery,
+      responses: { 200: { description: 'The delivery with every attempt.', schema: DeliveryDetailSchema } },
+      handler: async ({ params, db }) => ({ status: 200, body: await getDelivery(db, params.id, params.delivery_id) }),
+    }),
+    route({
+      method: 'POST',
+      path: `${BASE}/deliveries/{delivery_id}/retry`,
+      operationId: 'retryWebhookDelivery',
+      summary: 'Retry a delivery',
+      description: 'Queues the delivery for an attempt now (same webhook-id); its retry budget starts over.',
+      tag: 'Deliveries',
+      action: ACTIONS.retryDelivery,
+      params: delivery,
+      transaction: true,
+      idempotent: true,
+      errors: ['conflict'],
+      responses: { 202: { description: 'Queued.', schema: DeliverySchema } },
+      handler: async ({ params, tx }) => ({ status: 202, body: await retryDelivery(tx, params.id, params.delivery_id) }),
+    }),
+    route({
+      method: 'POST',
+      path: `${BASE}/test`,
+      operationId: 'testWebhookIntegration',
+      summary: 'Send a test event',
+      description: 'Sends a signed test event now and returns the attempt. A success makes an UNHEALTHY or DISABLED integration HEALTHY.',
+      tag: 'Deliveries',
+      action: ACTIONS.testIntegration,
+      params: integration,
+      // The attempt is an outbound request a transaction could not undo: the evaluation is stored first (the default).
+      responses: { 200: { description: 'The attempt (delivered or not).', schema: TestResultSchema } },
+      handler: async ({ params, db }) => ({ status: 200, body: await sendTestEvent(db, deps.outbound, params.id) }),
+    }),
+    route({
+      method: 'GET',
+      path: `${BASE}/secret`,
+      operationId: 'getWebhookSigningSecret',
+      summary: 'Get the signing secret',
+      tag: 'Signing secrets',
+      action: ACTIONS.getSigningSecret,
+      params: integration,
+      responses: { 200: { description: 'The signing secret.', schema: SigningSecretSchema, headers: ['Cache-Control'] } },
+      handler: async ({ params, db }) => ({ status: 200, body: await getSigningSecret(db, params.id), headers: noStore }),
+    }),
+    route({
+      method: 'POST',
+      path: `${BASE}/secret/rotate`,
+      operationId: 'rotateWebhookSigningSecret',
+      summary: 'Rotate the signing secret',
+      description: 'Replaces the signing secret; the previous one keeps signing beside it (space-separated signatures) for 24 hours.',
+      tag: 'Signing secrets',
+      action: ACTIONS.rotateSigningSecret,
+      params: integration,
+      idempotent: true,
+      responses: { 200: { description: 'The new secret.', schema: SigningSecretSchema, headers: ['Cache-Control'] } },
+      handler: async ({ params, db }) => ({ status: 200, body: await rotateSigningSecret(db, params.id), headers: noStore }),
+    }),
+  ];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQueryFields } from '../http/pagination';
+import { pageQueryFields, pageSchema } from '../http/pagination';
 
 /** zod schemas of the delivery API (validate requests and generate /openapi.json). */
 
@@ -20,7 +20,7 @@ export const AttemptSchema = z.object({
   duration_ms: z.number().int(),
   response_excerpt: z.string().nullable().meta({ description: 'The first 4 KiB of the response body.' }),
   error: z.string().nullable().meta({ description: 'Why no response arrived (timeout, refused by the SSRF policy, connection error).' }),
-});
+}).meta({ id: 'DeliveryAttempt' });
 
 export const DeliverySchema = z.object({
   id: z.string().meta({ example: 'dlv_2f0ChzJvrOOqchMhRmJieErz9Bl' }),
@@ -35,20 +35,17 @@ export const DeliverySchema = z.object({
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
   delivered_at: z.iso.datetime({ offset: true }).nullable(),
-});
+}).meta({ id: 'Delivery' });
 
-export const DeliveryDetailSchema = DeliverySchema.extend({ attempts: z.array(AttemptSchema) });
+export const DeliveryDetailSchema = DeliverySchema.extend({ attempts: z.array(AttemptSchema) }).meta({ id: 'DeliveryDetail' });
 
-export const DeliveryListSchema = z.object({
-  items: z.array(DeliverySchema),
-  next_page_token: z.string().optional().meta({ description: 'Present when more items follow.' }),
-});
+export const DeliveryListSchema = pageSchema(DeliverySchema, 'DeliveryList');
 
 export const TestResultSchema = z.object({
   event_id: z.string(),
   delivered: z.boolean().meta({ description: 'Whether the destination answered 2xx.' }),
   attempt: AttemptSchema,
-});
+}).meta({ id: 'TestResult' });
 
 export const SigningSecretSchema = z.object({
   secret: z.string().meta({ description: '`whsec_` + base64 of 32 random bytes; verify deliveries with it.' }),
@@ -56,7 +53,19 @@ export const SigningSecretSchema = z.object({
     .datetime({ offset: true })
     .nullable()
     .meta({ description: 'Until then the previous secret also signs every delivery (after a rotation).' }),
-});
+}).meta({ id: 'SigningSecret' });
 
 export type DeliveryView = z.infer<typeof DeliverySchema>;
 export type AttemptView = z.infer<typeof AttemptSchema>;
+
+/** The event `POST /v1/webhook-integrations/{id}/test` sends (signed like every delivery, never queued). */
+export const TestEventSchema = z
+  .object({
+    id: z.string().meta({ description: 'An `evt_` id; also the `webhook-id` header.' }),
+    type: z.literal('webhook.test'),
+    message: z.string(),
+    occurred_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'WebhookTestEvent', description: 'A test event, sent on request to check a destination and its signature verification.' });
+
+export type TestEvent = z.infer<typeof TestEventSchema>;

@@ -1,12 +1,12 @@
-import type { Pool } from 'pg';
-import { withTransaction } from '../db/transaction';
-import { conflict, notFound } from '../http/errors';
+import type { PoolClient } from 'pg';
+import type { Queryable } from '../queryable';
+import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { newSigningSecret } from '../webhook-integrations/store';
 import { DELIVERIES_CHANNEL } from './fanout';
 import type { OutboundClient } from './outbound';
 import { deliveryHeaders } from './request';
-import type { AttemptView, DeliveryView } from './schema';
+import type { AttemptView, DeliveryView, TestEvent } from './schema';
 import { PREVIOUS_SECRET_GRACE_MS } from './signature';
 
 /** Reading and controlling deliveries of one integration (the API side of the queue). */
@@ -62,14 +62,14 @@ function attemptView(row: {
   };
 }
 
-async function requireIntegration(pool: Pool, id: string): Promise<void> {
+async function requireIntegration(pool: Queryable, id: string): Promise<void> {
   const { rowCount } = await pool.query('SELECT 1 FROM webhook_integrations WHERE id = $1', [id]);
   if (!rowCount) throw notFound(`Webhook integration ${id}`);
 }
 
 /** Newest first (ids are KSUIDs); `before` is the last id of the previous page. */
 export async function listDeliveries(
-  pool: Pool,
+  pool: Queryable,
   integrationId: string,
   q: { status?: DeliveryView['status']; size: number; before?: string },
 ): Promise<{ rows: DeliveryView[]; more: boolean }> {
@@ -82,7 +82,7 @@ export async function listDeliveries(
   return { rows: rows.slice(0, q.size).map(deliveryView), more: rows.length > q.size };
 }
 
-export async function getDelivery(pool: Pool, integrationId: string, id: string): Promise<DeliveryView & { attempts: AttemptView[] }> {
+export async function getDelivery(pool: Queryable, integrationId: string, id: string): Promise<DeliveryView & { attempts: AttemptView[] }> {
   const { rows } = await pool.query<DeliveryRow>('SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2', [id, integrationId]);
   if (rows.length === 0) throw notFound(`Delivery ${id} of webhook integration ${integrationId}`);
   const { rows: attempts } = await pool.query(
@@ -94,33 +94,31 @@ export async function getDelivery(pool: Pool, integrationId: string, id: string)
 
 /**
  * Queues a delivery for an attempt now, whatever its state (a delivered one is sent again, same `webhook-id`).
- * 409 while an attempt is in flight. The attempt budget starts over.
+ * 409 while an attempt is in flight. The attempt budget starts over. Runs in the caller's transaction.
  */
-export async function retryDelivery(pool: Pool, integrationId: string, id: string): Promise<DeliveryView> {
-  return withTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<DeliveryRow>(
-      'SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2 FOR UPDATE',
-      [id, integrationId],
-    );
-    if (rows.length === 0) throw notFound(`Delivery ${id} of webhook integration ${integrationId}`);
-    if (rows[0].status === 'PENDING' && rows[0].lease_expires_at && rows[0].lease_expires_at > new Date()) {
-      throw conflict(`Delivery ${id} has an attempt in flight; retry it once that attempt has finished.`);
-    }
-    const { rows: updated } = await tx.query<DeliveryRow>(
-      `UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_expires_at = NULL,
-         leased_by = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
-      [id],
-    );
-    await tx.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
-    return deliveryView(updated[0]);
-  });
+export async function retryDelivery(tx: PoolClient, integrationId: string, id: string): Promise<DeliveryView> {
+  const { rows } = await tx.query<DeliveryRow>(
+    'SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2 FOR UPDATE',
+    [id, integrationId],
+  );
+  if (rows.length === 0) throw notFound(`Delivery ${id} of webhook integration ${integrationId}`);
+  if (rows[0].status === 'PENDING' && rows[0].lease_expires_at && rows[0].lease_expires_at > new Date()) {
+    throw conflict(`Delivery ${id} has an attempt in flight; retry it once that attempt has finished.`);
+  }
+  const { rows: updated } = await tx.query<DeliveryRow>(
+    `UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_expires_at = NULL,
+       leased_by = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
+    [id],
+  );
+  await tx.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
+  return deliveryView(updated[0]);
 }
 
 /**
  * Sends a test event to the integration now (not queued, not retried) and returns the attempt. A success
  * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries.
  */
-export async function sendTestEvent(pool: Pool, outbound: OutboundClient, integrationId: string) {
+export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, integrationId: string) {
   const { rows } = await pool.query<{
     url: string;
     headers: Array<{ key: string; value: string }>;
@@ -135,12 +133,13 @@ export async function sendTestEvent(pool: Pool, outbound: OutboundClient, integr
   if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
   const w = rows[0];
   const eventId = newId('event');
-  const body = JSON.stringify({
+  const event: TestEvent = {
     id: eventId,
     type: 'webhook.test',
     message: 'A test event: the webhook integration is reachable and verifies signatures.',
     occurred_at: new Date().toISOString(),
-  });
+  };
+  const body = JSON.stringify(event);
   const attemptedAt = new Date();
   const outcome = await outbound.post(
     w.url,
@@ -169,7 +168,7 @@ export async function sendTestEvent(pool: Pool, outbound: OutboundClient, integr
   };
 }
 
-export async function getSigningSecret(pool: Pool, integrationId: string) {
+export async function getSigningSecret(pool: Queryable, integrationId: string) {
   const { rows } = await pool.query<{ signing_secret: string; previous_secret_expires_at: Date | null }>(
     'SELECT signing_secret, previous_secret_expires_at FROM webhook_integrations WHERE id = $1',
     [integrationId],
@@ -180,7 +179,7 @@ export async function getSigningSecret(pool: Pool, integrationId: string) {
 }
 
 /** Replaces the signing secret; the old one keeps signing beside it for 24 hours so receivers can switch over. */
-export async function rotateSigningSecret(pool: Pool, integrationId: string) {
+export async function rotateSigningSecret(pool: Queryable, integrationId: string) {
   const { rows } = await pool.query<{ signing_secret: string; previous_secret_expires_at: Date }>(
     `UPDATE webhook_integrations
      SET previous_signing_secret = signing_secret, signing_secret = $2,

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { GrantRow } from './workflow';
+import type { GrantRow } from './store';
 
 /**
  * Puts a grant's access in place in the target system and takes it away again. Called by the grant worker

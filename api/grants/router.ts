@@ -1,87 +1,123 @@
-import { Router } from 'express';
-import type { Pool } from 'pg';
-import { callCause } from '../audit-events/event';
 import { ACTIONS } from '../authz/actions';
 import type { RpcAction } from '../authz/actions';
-import { endpoint, type Security } from '../http/endpoint';
-import { notFound, validationError } from '../http/errors';
-import { methodNotAllowed } from '../http/middleware';
-import { parseOrThrow } from '../http/validate';
-import { isId } from '../ids';
-import { AccessRequestInputSchema, ExtendInputSchema } from './schema';
-import { getAccessRequest, getGrant, requestAccess, transitionGrant, type GrantCommand } from './workflow';
+import { route, type Route } from '../http/route';
+import { AccessRequestInputSchema, AccessRequestSchema, ExtendInputSchema, GrantSchema } from './schema';
+import { getGrant } from './store';
+import { getAccessRequest, requestAccess, transitionGrant, type GrantCommand } from './workflow';
 
-function body(raw: unknown, optional = false): unknown {
-  if (raw === undefined) {
-    if (optional) return {};
-    throw validationError([{ path: '', message: 'a JSON object body is required (Content-Type: application/json)' }]);
-  }
-  return raw;
-}
+const tag = 'Access requests and grants';
+const grant = { id: 'grant' } as const;
+const afterChange = { 200: { description: 'The grant after the change.', schema: GrantSchema } };
 
-/** `/v1/access-requests`: request access to an entitlement (creates the request and its grant). */
-export function accessRequestsRouter(deps: { pool: Pool; security: Security }): Router {
-  const router = Router();
-  router
-    .route('/')
-    .post(
-      endpoint(deps.security, ACTIONS.createAccessRequest, async (ctx) => {
-        const input = parseOrThrow(AccessRequestInputSchema, body(ctx.req.body));
-        const requestedBy = `${ctx.principal.type}::"${ctx.principal.id}"`;
-        const created = await requestAccess(deps.pool, input, requestedBy, callCause(ctx));
-        return { status: 201, body: created, headers: { Location: `/v1/access-requests/${created.id}` } };
-      }),
-    )
-    .all(methodNotAllowed(['POST']));
-  router
-    .route('/:id')
-    .get(
-      endpoint(deps.security, ACTIONS.getAccessRequest, async ({ req }) => {
-        const id = req.params.id as string;
-        if (!isId('request', id)) throw notFound(`Access request ${id.slice(0, 64)}`);
-        return { status: 200, body: await getAccessRequest(deps.pool, id) };
-      }),
-    )
-    .all(methodNotAllowed(['GET']));
-  return router;
-}
-
-const COMMANDS: Record<GrantCommand, RpcAction> = {
-  approve: ACTIONS.approveGrant,
-  activate: ACTIONS.activateGrant,
-  extend: ACTIONS.extendGrant,
-  cancel: ACTIONS.cancelGrant,
-  revoke: ACTIONS.revokeGrant,
+/** The grant commands without a body: the action that decides each, and what it does. */
+const COMMANDS: Record<Exclude<GrantCommand, 'extend'>, { action: RpcAction; operationId: string; summary: string; description: string }> = {
+  approve: { action: ACTIONS.approveGrant, operationId: 'approveGrant', summary: 'Approve a grant', description: 'PENDING -> APPROVED (grant.approved).' },
+  activate: {
+    action: ACTIONS.activateGrant,
+    operationId: 'activateGrant',
+    summary: 'Activate a grant',
+    description: 'APPROVED -> ACTIVE (grant.activated); the worker then provisions (grant.provisioning_attempted, grant.provisioned or grant.provisioning_error).',
+  },
+  breakglass: {
+    action: ACTIONS.breakglassGrant,
+    operationId: 'breakglassGrant',
+    summary: 'Activate a grant by breakglass',
+    description:
+      'PENDING -> ACTIVE without approval (grant.breakglass_activated), for emergencies; then provisioning as for activate. Only admins may break glass (the policy forbids every other role).',
+  },
+  cancel: { action: ACTIONS.cancelGrant, operationId: 'cancelGrant', summary: 'Cancel a grant', description: 'PENDING or APPROVED -> CLOSED (grant.cancelled).' },
+  revoke: {
+    action: ACTIONS.revokeGrant,
+    operationId: 'revokeGrant',
+    summary: 'Revoke a grant',
+    description:
+      'ACTIVE -> CLOSED (grant.revoked), ending its proxy sessions (proxy.session.ended); the worker then deprovisions (grant.deprovisioned or grant.deprovisioning_error).',
+  },
+  'force-close': {
+    action: ACTIONS.forceCloseGrant,
+    operationId: 'forceCloseGrant',
+    summary: 'Force-close a grant',
+    description:
+      'Any grant not yet CLOSED -> CLOSED (grant.force_closed), ending its proxy sessions (proxy.session.ended); a provisioned grant is then deprovisioned. Only admins may force-close.',
+  },
 };
 
-/** `/v1/grants/{id}` and its lifecycle commands; an illegal transition answers 409. */
-export function grantsRouter(deps: { pool: Pool; security: Security }): Router {
-  const router = Router();
-  const idOf = (raw: string) => {
-    if (!isId('grant', raw)) throw notFound(`Grant ${raw.slice(0, 64)}`);
-    return raw;
-  };
-  router
-    .route('/:id')
-    .get(
-      endpoint(deps.security, ACTIONS.getGrant, async ({ req }) => ({
+/** `/v1/access-requests` and `/v1/grants/{id}`: request access, read requests and grants, move grants on. */
+export function grantRoutes(): Route[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/access-requests',
+      operationId: 'createAccessRequest',
+      summary: 'Request access',
+      tag,
+      action: ACTIONS.createAccessRequest,
+      body: { schema: AccessRequestInputSchema, required: true },
+      transaction: true,
+      idempotent: true,
+      responses: { 201: { description: 'The request and its PENDING grant (grant.requested).', schema: AccessRequestSchema, headers: ['Location'] } },
+      handler: async ({ body, principal, cause, tx }) => {
+        const created = await requestAccess(tx, body, `${principal.type}::"${principal.id}"`, cause);
+        return { status: 201, body: created, headers: { Location: `/v1/access-requests/${created.id}` } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/access-requests/{id}',
+      operationId: 'getAccessRequest',
+      summary: 'Get an access request',
+      tag,
+      action: ACTIONS.getAccessRequest,
+      params: { id: 'request' },
+      responses: { 200: { description: 'The request and its grant.', schema: AccessRequestSchema } },
+      handler: async ({ params, db }) => ({ status: 200, body: await getAccessRequest(db, params.id) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/grants/{id}',
+      operationId: 'getGrant',
+      summary: 'Get a grant',
+      tag,
+      action: ACTIONS.getGrant,
+      params: grant,
+      responses: { 200: { description: 'The grant.', schema: GrantSchema } },
+      handler: async ({ params, db }) => ({ status: 200, body: await getGrant(db, params.id) }),
+    }),
+    ...(Object.entries(COMMANDS) as Array<[Exclude<GrantCommand, 'extend'>, (typeof COMMANDS)['approve']]>).map(([command, c]) =>
+      route({
+        method: 'POST',
+        path: `/v1/grants/{id}/${command}`,
+        operationId: c.operationId,
+        summary: c.summary,
+        description: c.description,
+        tag,
+        action: c.action,
+        params: grant,
+        transaction: true,
+      idempotent: true,
+        errors: ['conflict'],
+        responses: afterChange,
+        handler: async ({ params, cause, tx }) => ({ status: 200, body: await transitionGrant(tx, params.id, command, cause) }),
+      }),
+    ),
+    route({
+      method: 'POST',
+      path: '/v1/grants/{id}/extend',
+      operationId: 'extendGrant',
+      summary: 'Extend a grant',
+      description: 'ACTIVE: moves the expiry later (grant.extended). Send an Idempotency-Key to make a retry safe: each call extends again.',
+      tag,
+      action: ACTIONS.extendGrant,
+      params: grant,
+      body: { schema: ExtendInputSchema, required: false },
+      transaction: true,
+      idempotent: true,
+      errors: ['conflict'],
+      responses: afterChange,
+      handler: async ({ params, body, cause, tx }) => ({
         status: 200,
-        body: await getGrant(deps.pool, idOf(req.params.id as string)),
-      })),
-    )
-    .all(methodNotAllowed(['GET']));
-  for (const [command, action] of Object.entries(COMMANDS) as Array<[GrantCommand, RpcAction]>) {
-    router
-      .route(`/:id/${command}`)
-      .post(
-        endpoint(deps.security, action, async (ctx) => {
-          const id = idOf(ctx.req.params.id as string);
-          const extend = command === 'extend' ? parseOrThrow(ExtendInputSchema, body(ctx.req.body, true)) : undefined;
-          const grant = await transitionGrant(deps.pool, id, command, callCause(ctx), extend?.duration_seconds);
-          return { status: 200, body: grant };
-        }),
-      )
-      .all(methodNotAllowed(['POST']));
-  }
-  return router;
+        body: await transitionGrant(tx, params.id, 'extend', cause, body.duration_seconds),
+      }),
+    }),
+  ];
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 const EntityRefSchema = z.strictObject({
   type: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
   id: z.string().trim().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters'),
-});
+}).meta({ id: 'EntityRef', description: 'A Cedar-style entity reference.' });
 
 /** Longest grant: 30 days. */
 const MAX_DURATION_SECONDS = 30 * 24 * 60 * 60;
@@ -23,7 +23,7 @@ export const AccessRequestInputSchema = z.strictObject({
   }),
   justification: z.string().trim().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
   duration_seconds: durationSeconds.meta({ description: 'How long access lasts once activated, in seconds.' }),
-});
+}).meta({ id: 'AccessRequestInput' });
 
 export type AccessRequestInput = z.output<typeof AccessRequestInputSchema>;
 
@@ -31,7 +31,7 @@ export const ExtendInputSchema = z.strictObject({
   duration_seconds: durationSeconds
     .optional()
     .meta({ description: "Seconds added to the grant's expiry. Default: the grant's requested duration." }),
-});
+}).meta({ id: 'ExtendInput' });
 
 export const GrantSchema = z.object({
   id: z.string().meta({ example: 'gra_2f0ChywPOnsskEl3bEaF5RXhA8Z' }),
@@ -43,11 +43,12 @@ export const GrantSchema = z.object({
   duration_seconds: z.number().int(),
   activated_at: z.iso.datetime({ offset: true }).nullable(),
   expires_at: z.iso.datetime({ offset: true }).nullable(),
-  closed_reason: z.enum(['cancelled', 'revoked', 'expired']).nullable(),
+  closed_reason: z.enum(['cancelled', 'revoked', 'expired', 'force_closed']).nullable(),
+  breakglass: z.boolean().meta({ description: 'Activated by breakglass, without approval.' }),
   last_error: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
-});
+}).meta({ id: 'Grant' });
 
 export type GrantView = z.infer<typeof GrantSchema>;
 
@@ -58,6 +59,6 @@ export const AccessRequestSchema = z.object({
   duration_seconds: z.number().int(),
   created_at: z.iso.datetime({ offset: true }),
   grant: GrantSchema,
-});
+}).meta({ id: 'AccessRequest' });
 
 export type AccessRequestView = z.infer<typeof AccessRequestSchema>;

@@ -4,12 +4,15 @@ import { emitAuditEvents } from '../audit-events/emit';
 import { systemCause } from '../audit-events/event';
 import { isDatabaseUnavailable, primaryCode } from '../db/errors';
 import { withTransaction } from '../db/transaction';
-import type { AuditAction } from '../webhook-integrations/rules';
+import type { AuditAction } from '../../contract';
 import type { Provisioner } from './provisioner';
-import { grantEvents, type GrantRow } from './workflow';
+import { grantEvents } from './events';
+import type { GrantRow } from './store';
+import { endSessionsOfGrant } from '../proxy-sessions/store';
 
 /**
- * Runs the grant steps nobody calls: provisioning after activation, deprovisioning after revocation, and expiry.
+ * Runs the grant steps nobody calls: provisioning after activation, deprovisioning after revocation, and expiry
+ * (which ends the grant's proxy sessions).
  * Several workers share the table: each claims due grants with FOR UPDATE SKIP LOCKED and performs the step and
  * its audit events in that same transaction. Woken by NOTIFY grants_due; polls every `pollMs` for expiries.
  *
@@ -119,6 +122,9 @@ export class GrantWorker {
     if (expiring) {
       await tx.query(`UPDATE grants SET status = 'CLOSED', closed_reason = 'expired', cause_eval = '', updated_at = now() WHERE id = $1`, [grant.id]);
       grant = { ...grant, status: 'CLOSED', closed_reason: 'expired', cause_eval: '' };
+      // Sessions end with their grant.
+      const ended = await endSessionsOfGrant(tx, grant.id);
+      await emitAuditEvents(tx, grantEvents(grant, ended.map((sessionId) => ({ action: 'proxy.session.ended' as const, sessionId })), systemCause('')), grant.id);
       if (grant.provisioning !== 'PROVISIONED') {
         // Nothing was put in place (provisioning failed or never ran): closing is the whole step.
         await tx.query(`UPDATE grants SET provisioning = 'NONE' WHERE id = $1 AND provisioning IN ('PENDING', 'ERROR')`, [grant.id]);

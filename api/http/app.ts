@@ -1,25 +1,27 @@
 import express, { type Express } from 'express';
-import type { PrismaClient } from '@prisma/client';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { auditEventsRouter } from '../audit-events/router';
-import { authorizationEvaluationsRouter } from '../authorization-evaluations/router';
-import { deliveriesRouter } from '../delivery/router';
+import type { UrlPolicy } from '../../contract';
+import { auditEventRoutes } from '../audit-events/router';
+import { authorizationEvaluationRoutes } from '../authorization-evaluations/router';
+import { deliveryRoutes } from '../delivery/router';
 import type { ServiceMetrics } from '../delivery/metrics';
 import type { OutboundClient } from '../delivery/outbound';
-import { accessRequestsRouter, grantsRouter } from '../grants/router';
-import { openApiRouter } from '../openapi/router';
+import { grantRoutes } from '../grants/router';
 import { buildOpenApiDocument } from '../openapi/document';
-import { webhookIntegrationsRouter } from '../webhook-integrations/router';
-import type { UrlPolicy } from '../webhook-integrations/rules';
+import { docsAssets, openApiRoutes } from '../openapi/router';
+import { operationsRoutes } from '../operations/router';
+import { proxySessionRoutes } from '../proxy-sessions/router';
+import { webhookIntegrationRoutes } from '../webhook-integrations/router';
 import type { Security } from './endpoint';
-import { requestContext, requireJsonBody, unknownRoute } from './middleware';
+import { requestContext, unknownRoute } from './middleware';
+import { mountRoutes } from './mount';
 import { errorHandler } from './problem';
+import type { Route } from './route';
 
 export interface AppDeps {
   log: Logger;
   pool: Pool;
-  prisma: PrismaClient;
   security: Security;
   urlPolicy: UrlPolicy;
   version: string;
@@ -33,6 +35,26 @@ export interface AppDeps {
   live?: () => { ok: boolean; detail?: string };
 }
 
+/** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
+export function apiRoutes(deps: AppDeps): Route[] {
+  const api: Route[] = [
+    ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy }),
+    ...deliveryRoutes({ outbound: deps.outbound }),
+    ...grantRoutes(),
+    ...proxySessionRoutes(),
+    ...auditEventRoutes(),
+    ...authorizationEvaluationRoutes(),
+  ];
+  const operations = operationsRoutes({
+    ready: deps.ready,
+    live: deps.live,
+    metrics: async () => ({ contentType: deps.metrics.registry.contentType, text: await deps.metrics.registry.metrics() }),
+  });
+  const all: Route[] = [...operations, ...api];
+  all.push(...openApiRoutes(() => buildOpenApiDocument(all, deps.version)));
+  return all;
+}
+
 /** Builds the HTTP API. Everything it needs is passed in; nothing is read from globals. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -40,38 +62,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // ETags are the resources' versions, set by the handlers.
   app.set('query parser', 'simple');
   app.use(requestContext(deps.log));
-
-  app.get('/healthz', (_req, res) => {
-    const state = deps.live?.() ?? { ok: true };
-    if (state.ok) res.json({ status: 'ok' });
-    else res.status(503).json({ status: 'failing', detail: state.detail });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const state = await deps.ready();
-    res.status(state.ok ? 200 : 503).json({ status: state.ok ? 'ready' : 'not_ready', detail: state.detail });
-  });
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      const text = await deps.metrics.registry.metrics();
-      res.setHeader('Content-Type', deps.metrics.registry.contentType);
-      res.send(text);
-    } catch (err) {
-      next(err);
-    }
-  });
-  app.use(openApiRouter(buildOpenApiDocument(deps.urlPolicy, deps.version)));
-
-  const api = express.Router();
-  api.use(requireJsonBody);
-  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], strict: false }));
-  api.use('/webhook-integrations', webhookIntegrationsRouter({ prisma: deps.prisma, pool: deps.pool, security: deps.security, urlPolicy: deps.urlPolicy }));
-  api.use('/webhook-integrations', deliveriesRouter({ pool: deps.pool, security: deps.security, outbound: deps.outbound }));
-  api.use('/access-requests', accessRequestsRouter({ pool: deps.pool, security: deps.security }));
-  api.use('/grants', grantsRouter({ pool: deps.pool, security: deps.security }));
-  api.use('/audit-events', auditEventsRouter({ pool: deps.pool, security: deps.security }));
-  api.use('/authorization-evaluations', authorizationEvaluationsRouter({ pool: deps.pool, security: deps.security }));
-  app.use('/v1', api);
-
+  mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool });
+  app.use('/docs/assets', docsAssets);
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -37,26 +37,6 @@ export function requestContext(log: Logger): RequestHandler {
     });
     next();
   };
-}
-
-const JSON_TYPES = ['application/json', 'application/*+json'];
-
-/** A request with a body must send it as JSON; anything else is 415 before parsing. */
-export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && !req.is(JSON_TYPES)) {
-    return next(new AppError('unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.'));
-  }
-  next();
-};
-
-export function methodNotAllowed(allowed: string[]): RequestHandler {
-  return (req, _res, next) =>
-    next(
-      new AppError('method_not_allowed', `${req.method} is not supported here; use ${allowed.join(', ')}.`, undefined, {
-        Allow: allowed.join(', '),
-      }),
-    );
 }
 
 export function unknownRoute(req: Request, _res: Response, next: NextFunction): void {

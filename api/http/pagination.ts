@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validationError } from './errors';
+import { validationError } from '../errors';
 import { isId, type IdKind } from '../ids';
 
 /**
@@ -40,4 +40,14 @@ export function pageOf<T>(kind: IdKind, rows: T[], size: number, idOf: (row: T) 
   const items = rows.slice(0, size);
   const last = items.at(-1);
   return rows.length > size && last ? { items, next_page_token: encodePageToken(kind, idOf(last)) } : { items };
+}
+
+/** The schema of a page of `item`: `{items, next_page_token?}`, named `id` in the document. */
+export function pageSchema<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({
+      items: z.array(item),
+      next_page_token: z.string().optional().meta({ description: 'Present when more items follow.' }),
+    })
+    .meta({ id });
 }

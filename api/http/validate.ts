@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { validationError, type FieldProblem } from './errors';
+import { validationError, type FieldProblem } from '../errors';
 
 /** Renders a zod path as the JSON path clients see: `headers[0].key`. */
 export function jsonPath(path: ReadonlyArray<PropertyKey>): string {

@@ -1,282 +1,165 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS, type UrlPolicy } from '../webhook-integrations/rules';
-import {
-  HeaderSchema,
-  IntegrationListSchema,
-  IntegrationSchema,
-  integrationInputSchema,
-  integrationPatchSchema,
-} from '../webhook-integrations/schema';
-import { AuditEventsQuerySchema } from '../audit-events/router';
-import {
-  AttemptSchema,
-  DeliveryDetailSchema,
-  DeliveryListQuerySchema,
-  DeliveryListSchema,
-  DeliverySchema,
-  SigningSecretSchema,
-  TestResultSchema,
-} from '../delivery/schema';
-import { AccessRequestInputSchema, AccessRequestSchema, ExtendInputSchema, GrantSchema } from '../grants/schema';
+import { AUDIT_ACTIONS, idPattern } from '../../contract';
+import type { ErrorKind } from '../errors';
+import { ID_LABELS, type IdKind } from '../ids';
+import { PROBLEM_TABLE, ProblemSchema } from '../http/problem';
+import { componentSchemas, schemaOf } from './schemas';
+import { webhooks } from './webhooks';
+import { EVALUATION_HEADER } from '../http/endpoint';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../http/idempotency';
+import { IDEMPOTENCY_TTL_HOURS } from '../idempotency/store';
+import { METHOD_ORDER, TAGS, errorKindsOf, type ResponseHeader, type ResponseSpec, type Route } from '../http/route';
 
 /**
- * OpenAPI 3.1 for the API, built from the very zod schemas that validate requests (OpenAPI 3.1 schemas are
- * JSON Schema 2020-12, which zod emits natively).
+ * OpenAPI 3.1 for the API, built from the route declarations (http/route.ts) and the very zod schemas that
+ * validate requests: OpenAPI 3.1 schemas are JSON Schema 2020-12, which zod emits natively. Every schema named
+ * with `.meta({ id })` is a component; anything else is inlined where it is used.
  */
-export function buildOpenApiDocument(policy: UrlPolicy, version: string): Record<string, unknown> {
-  const registry = z.registry<{ id: string }>();
-  registry.add(HeaderSchema, { id: 'Header' });
-  registry.add(integrationInputSchema(policy), { id: 'WebhookIntegrationInput' });
-  registry.add(integrationPatchSchema(policy), { id: 'WebhookIntegrationPatch' });
-  registry.add(IntegrationSchema, { id: 'WebhookIntegration' });
-  registry.add(IntegrationListSchema, { id: 'WebhookIntegrationList' });
-  registry.add(DeliverySchema, { id: 'Delivery' });
-  registry.add(DeliveryDetailSchema, { id: 'DeliveryDetail' });
-  registry.add(DeliveryListSchema, { id: 'DeliveryList' });
-  registry.add(AttemptSchema, { id: 'DeliveryAttempt' });
-  registry.add(TestResultSchema, { id: 'TestResult' });
-  registry.add(SigningSecretSchema, { id: 'SigningSecret' });
-  registry.add(AccessRequestInputSchema, { id: 'AccessRequestInput' });
-  registry.add(AccessRequestSchema, { id: 'AccessRequest' });
-  registry.add(GrantSchema, { id: 'Grant' });
-  registry.add(ExtendInputSchema, { id: 'ExtendInput' });
-  const { schemas } = z.toJSONSchema(registry, {
-    target: 'draft-2020-12',
-    io: 'input',
-    unrepresentable: 'any',
-    uri: (id) => `#/components/schemas/${id}`,
-  });
-  for (const s of Object.values(schemas)) delete (s as Record<string, unknown>).$schema;
+type Json = Record<string, unknown>;
 
-  const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-  const json = (id: string) => ({ 'application/json': { schema: ref(id) } });
-  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-  const etag = { ETag: { description: 'Version of the resource, for If-Match.', schema: { type: 'string' } } };
-  const ifMatch = {
-    name: 'If-Match',
-    in: 'header',
-    required: false,
-    description: 'Apply the change only if the resource still has this ETag (412 otherwise).',
-    schema: { type: 'string' },
-  };
-  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^whk_[0-9A-Za-z]{27}$' } };
-  const deliveryIdParam = { name: 'deliveryId', in: 'path', required: true, schema: { type: 'string', pattern: '^dlv_[0-9A-Za-z]{27}$' } };
-  const grantIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^gra_[0-9A-Za-z]{27}$' } };
-  /** Query parameters from a zod object schema (the one that validates them). */
-  const queryParams = (schema: z.ZodObject) =>
-    Object.entries(schema.shape).map(([name, field]) => {
-      const json = z.toJSONSchema(field as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-      delete json.$schema;
-      return { name, in: 'query', required: false, schema: json };
+const HEADERS: Record<ResponseHeader | 'Allow' | 'WWW-Authenticate' | 'Retry-After' | typeof REPLAYED_HEADER | typeof EVALUATION_HEADER, Json> = {
+  ETag: { description: 'The version of the resource, for If-Match.', schema: { type: 'string', examples: ['"3"'] } },
+  Location: { description: 'The URL of the created resource.', schema: { type: 'string' } },
+  'Cache-Control': { description: '`no-store`: the body holds a secret.', schema: { type: 'string' } },
+  Allow: { description: 'The methods this path supports.', schema: { type: 'string', examples: ['GET, POST'] } },
+  'WWW-Authenticate': { description: 'The scheme to authenticate with.', schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string', examples: ['1'] } },
+  [REPLAYED_HEADER]: {
+    description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key (replayed, not run again).',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  [EVALUATION_HEADER]: { description: 'The id of the stored authorization event of this call.', schema: { type: 'string', pattern: idPattern('evaluation') } },
+};
+
+/** Headers each error kind sets. */
+const ERROR_HEADERS: Partial<Record<ErrorKind, Array<keyof typeof HEADERS>>> = {
+  unauthenticated: ['WWW-Authenticate'],
+  method_not_allowed: ['Allow'],
+  forbidden: [EVALUATION_HEADER],
+  request_in_progress: ['Retry-After'],
+};
+
+function headers(names: ReadonlyArray<keyof typeof HEADERS>): Json | undefined {
+  return names.length ? Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }])) : undefined;
+}
+
+function successResponse(r: Route, spec: ResponseSpec): Json {
+  const names: Array<keyof typeof HEADERS> = [
+    ...(spec.headers ?? []),
+    ...(r.action ? [EVALUATION_HEADER as typeof EVALUATION_HEADER] : []),
+    ...(r.action && r.idempotent ? [REPLAYED_HEADER as typeof REPLAYED_HEADER] : []),
+  ];
+  const content = spec.schema
+    ? { 'application/json': { schema: schemaOf(spec.schema) } }
+    : spec.contentType
+      ? { [spec.contentType]: { schema: { type: 'string' } } }
+      : undefined;
+  return { description: spec.description, ...(headers(names) ? { headers: headers(names) } : {}), ...(content ? { content } : {}) };
+}
+
+/** One response per error status the route can answer with; kinds sharing a status are described together. */
+function errorResponses(r: Route): Record<string, Json> {
+  const byStatus = new Map<number, ErrorKind[]>();
+  for (const kind of errorKindsOf(r)) {
+    const status = PROBLEM_TABLE[kind].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), kind]);
+  }
+  const out: Record<string, Json> = {};
+  for (const [status, kinds] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const names = [...new Set(kinds.flatMap((k) => ERROR_HEADERS[k] ?? []))];
+    out[String(status)] = {
+      description: kinds.map((k) => `${PROBLEM_TABLE[k].title}: ${PROBLEM_TABLE[k].when}`).join(' '),
+      ...(headers(names) ? { headers: headers(names) } : {}),
+      content: { 'application/problem+json': { schema: schemaOf(ProblemSchema) } },
+    };
+  }
+  return out;
+}
+
+function parameters(r: Route): Json[] {
+  if (r.action === null) return [];
+  const out: Json[] = [];
+  for (const [name, kind] of Object.entries(r.params ?? {}) as Array<[string, IdKind]>) {
+    out.push({ name, in: 'path', required: true, description: `${ID_LABELS[kind]} id.`, schema: { type: 'string', pattern: idPattern(kind) } });
+  }
+  if (r.query instanceof z.ZodObject) {
+    for (const [name, field] of Object.entries(r.query.shape as Record<string, z.ZodType>)) {
+      const schema = schemaOf(field);
+      const description = schema.description;
+      delete schema.description;
+      out.push({ name, in: 'query', required: !field.safeParse(undefined).success, ...(description ? { description } : {}), schema });
+    }
+  }
+  if (r.ifMatch) {
+    out.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'Apply the change only if the resource still has one of these ETags (412 otherwise). Without it the change applies unconditionally.',
+      schema: { type: 'string' },
     });
-  const common = {
-    '401': problem('Missing or invalid credentials.'),
-    '403': problem('The policy denied the call (the denial is stored as an authorization event).'),
-  };
+  }
+  if (r.idempotent) {
+    out.push({
+      name: IDEMPOTENCY_HEADER,
+      in: 'header',
+      required: false,
+      description: `Makes a retry safe: a repeat with the same key and request (kept ${IDEMPOTENCY_TTL_HOURS} hours, per principal) replays the first successful response with \`${REPLAYED_HEADER}: true\` instead of running again; the same key with another request is 422; while the first is still running, 409. 1 to 255 visible ASCII characters, e.g. a UUID; the Structured Field form (\`"…"\`) is accepted.`,
+      schema: { type: 'string', minLength: 1, maxLength: 257 },
+    });
+  }
+  return out;
+}
 
-  return withTags({
+function operation(r: Route): Json {
+  const params = parameters(r);
+  return {
+    operationId: r.operationId,
+    summary: r.summary,
+    ...(r.description ? { description: r.description } : {}),
+    tags: [r.tag],
+    ...(r.action === null ? { security: [] } : { 'x-cedar-action': { type: 'CF::RPC::Action', id: r.action.id, read_only: r.action.readOnly } }),
+    ...(params.length ? { parameters: params } : {}),
+    ...(r.action !== null && r.body
+      ? {
+          requestBody: {
+            required: r.body.required,
+            ...(r.body.description ? { description: r.body.description } : {}),
+            content: { 'application/json': { schema: schemaOf(r.body.schema!) } },
+          },
+        }
+      : {}),
+    responses: {
+      ...Object.fromEntries(Object.entries(r.responses).map(([status, spec]) => [status, successResponse(r, spec!)])),
+      ...errorResponses(r),
+    },
+  };
+}
+
+/** The document for `routes`. */
+export function buildOpenApiDocument(routes: readonly Route[], version: string): Json {
+  const paths: Record<string, Json> = {};
+  const sorted = [...routes].sort((a, b) => METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
+  for (const r of sorted) (paths[r.path] ??= {})[r.method.toLowerCase()] = operation(r);
+  const used = new Set(routes.map((r) => r.tag));
+  return {
     openapi: '3.1.0',
     info: {
       title: 'Common Fate control plane: webhook integrations',
       version,
-      description: `Destinations that receive audit log and authorization events. Audit actions: ${AUDIT_ACTIONS.join(', ')}.`,
+      description: `Destinations that receive audit log and authorization events. Audit actions: ${AUDIT_ACTIONS.join(', ')}. Every response carries an \`X-Request-Id\`; errors are RFC 9457 problem details.`,
     },
     security: [{ bearer: [] }],
-    paths: {
-      '/v1/webhook-integrations': {
-        get: {
-          operationId: 'listWebhookIntegrations',
-          parameters: [
-            { name: 'page_size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-            { name: 'page_token', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { '200': { description: 'A page of integrations, oldest first.', content: json('WebhookIntegrationList') }, '400': problem('Bad query parameters.'), ...common },
-        },
-        post: {
-          operationId: 'createWebhookIntegration',
-          requestBody: { required: true, content: json('WebhookIntegrationInput') },
-          responses: {
-            '201': { description: 'Created.', headers: { ...etag, Location: { schema: { type: 'string' } } }, content: json('WebhookIntegration') },
-            '400': problem('Invalid fields: every problem is listed in `errors` with its path.'),
-            '415': problem('The body is not JSON.'),
-            '413': problem('The body is larger than 1 MiB.'),
-            ...common,
-          },
-        },
-      },
-      '/v1/webhook-integrations/{id}': {
-        parameters: [idParam],
-        get: {
-          operationId: 'getWebhookIntegration',
-          responses: { '200': { description: 'The integration.', headers: etag, content: json('WebhookIntegration') }, '404': problem('Not found.'), ...common },
-        },
-        put: {
-          operationId: 'replaceWebhookIntegration',
-          parameters: [ifMatch],
-          requestBody: { required: true, content: json('WebhookIntegrationInput') },
-          responses: { '200': { description: 'Replaced.', headers: etag, content: json('WebhookIntegration') }, '400': problem('Invalid fields.'), '404': problem('Not found.'), '412': problem('If-Match did not match.'), ...common },
-        },
-        patch: {
-          operationId: 'updateWebhookIntegration',
-          parameters: [ifMatch],
-          requestBody: { required: true, content: json('WebhookIntegrationPatch') },
-          responses: { '200': { description: 'Updated.', headers: etag, content: json('WebhookIntegration') }, '400': problem('Invalid fields.'), '404': problem('Not found.'), '412': problem('If-Match did not match.'), ...common },
-        },
-        delete: {
-          operationId: 'deleteWebhookIntegration',
-          parameters: [ifMatch],
-          responses: { '204': { description: 'Deleted.' }, '404': problem('Not found.'), '412': problem('If-Match did not match.'), ...common },
-        },
-      },
-      '/v1/webhook-integrations/{id}/deliveries': {
-        parameters: [idParam],
-        get: {
-          operationId: 'listWebhookDeliveries',
-          description: 'Deliveries of events to this integration, newest first.',
-          parameters: queryParams(DeliveryListQuerySchema),
-          responses: { '200': { description: 'A page of deliveries.', content: json('DeliveryList') }, '400': problem('Bad query parameters.'), '404': problem('Not found.'), ...common },
-        },
-      },
-      '/v1/webhook-integrations/{id}/deliveries/{deliveryId}': {
-        parameters: [idParam, deliveryIdParam],
-        get: {
-          operationId: 'getWebhookDelivery',
-          responses: { '200': { description: 'The delivery with every attempt.', content: json('DeliveryDetail') }, '404': problem('Not found.'), ...common },
-        },
-      },
-      '/v1/webhook-integrations/{id}/deliveries/{deliveryId}/retry': {
-        parameters: [idParam, deliveryIdParam],
-        post: {
-          operationId: 'retryWebhookDelivery',
-          description: 'Queues the delivery for an attempt now (same webhook-id); its retry budget starts over.',
-          responses: { '202': { description: 'Queued.', content: json('Delivery') }, '404': problem('Not found.'), '409': problem('An attempt is in flight.'), ...common },
-        },
-      },
-      '/v1/webhook-integrations/{id}/test': {
-        parameters: [idParam],
-        post: {
-          operationId: 'testWebhookIntegration',
-          description: 'Sends a signed test event now and returns the attempt. A success makes an UNHEALTHY or DISABLED integration HEALTHY.',
-          responses: { '200': { description: 'The attempt (delivered or not).', content: json('TestResult') }, '404': problem('Not found.'), ...common },
-        },
-      },
-      '/v1/webhook-integrations/{id}/secret': {
-        parameters: [idParam],
-        get: {
-          operationId: 'getWebhookSigningSecret',
-          responses: { '200': { description: 'The signing secret.', content: json('SigningSecret') }, '404': problem('Not found.'), ...common },
-        },
-      },
-      '/v1/webhook-integrations/{id}/secret/rotate': {
-        parameters: [idParam],
-        post: {
-          operationId: 'rotateWebhookSigningSecret',
-          description: 'Replaces the signing secret; the previous one keeps signing beside it (space-separated signatures) for 24 hours.',
-          responses: { '200': { description: 'The new secret.', content: json('SigningSecret') }, '404': problem('Not found.'), ...common },
-        },
-      },
-      '/v1/access-requests': {
-        post: {
-          operationId: 'createAccessRequest',
-          requestBody: { required: true, content: json('AccessRequestInput') },
-          responses: { '201': { description: 'The request and its PENDING grant (grant.requested).', content: json('AccessRequest') }, '400': problem('Invalid fields.'), ...common },
-        },
-      },
-      '/v1/access-requests/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^req_[0-9A-Za-z]{27}$' } }],
-        get: {
-          operationId: 'getAccessRequest',
-          responses: { '200': { description: 'The request and its grant.', content: json('AccessRequest') }, '404': problem('Not found.'), ...common },
-        },
-      },
-      '/v1/grants/{id}': {
-        parameters: [grantIdParam],
-        get: { operationId: 'getGrant', responses: { '200': { description: 'The grant.', content: json('Grant') }, '404': problem('Not found.'), ...common } },
-      },
-      ...Object.fromEntries(
-        (
-          [
-            ['approve', 'PENDING -> APPROVED (grant.approved).'],
-            ['activate', 'APPROVED -> ACTIVE (grant.activated); the worker then provisions (grant.provisioning_attempted, grant.provisioned or grant.provisioning_error).'],
-            ['extend', 'ACTIVE: moves the expiry later (grant.extended).'],
-            ['cancel', 'PENDING or APPROVED -> CLOSED (grant.cancelled).'],
-            ['revoke', 'ACTIVE -> CLOSED (grant.revoked); the worker then deprovisions (grant.deprovisioned or grant.deprovisioning_error).'],
-          ] as const
-        ).map(([command, description]) => [
-          `/v1/grants/{id}/${command}`,
-          {
-            parameters: [grantIdParam],
-            post: {
-              operationId: `${command}Grant`,
-              description,
-              ...(command === 'extend' ? { requestBody: { required: false, content: json('ExtendInput') } } : {}),
-              responses: { '200': { description: 'The grant after the change.', content: json('Grant') }, '404': problem('Not found.'), '409': problem('The grant is not in a state that allows this.'), ...common },
-            },
-          },
-        ]),
-      ),
-      '/v1/audit-events': {
-        get: {
-          operationId: 'listAuditEvents',
-          description: 'The audit log, oldest first, each event exactly as delivered to webhooks.',
-          parameters: queryParams(AuditEventsQuerySchema),
-          responses: { '200': { description: 'A page of audit events ({items, next_page_token}).', content: { 'application/json': { schema: { type: 'object' } } } }, '400': problem('Bad query parameters.'), ...common },
-        },
-      },
-      '/v1/authorization-evaluations/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^eval_[0-9A-Za-z]{27}$' } }],
-        get: {
-          operationId: 'getAuthorizationEvaluation',
-          responses: { '200': { description: 'The authorization event, as delivered to webhooks.', content: { 'application/json': { schema: { type: 'object' } } } }, '404': problem('Not found.'), ...common },
-        },
-      },
-    },
+    // Webhooks are listed in their own section of /docs, so they take no tag group among the operations.
+    tags: Object.entries(TAGS)
+      .filter(([name]) => used.has(name as keyof typeof TAGS))
+      .map(([name, description]) => ({ name, description })),
+    paths,
+    webhooks: webhooks(),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key or an OIDC access token.' } },
-      schemas: {
-        ...schemas,
-        Problem: {
-          type: 'object',
-          description: 'RFC 9457 problem details.',
-          required: ['type', 'title', 'status', 'detail'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            request_id: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
-            },
-          },
-        },
-      },
+      headers: HEADERS,
+      schemas: componentSchemas(),
     },
-  });
-}
-
-/** Groups operations for the docs page by the part of the product they belong to (first matching prefix). */
-const TAGS: Array<[prefix: string, tag: string, description: string]> = [
-  ['/v1/webhook-integrations/{id}/deliveries', 'Deliveries', 'Delivery history, attempts and manual retries.'],
-  ['/v1/webhook-integrations/{id}/test', 'Deliveries', ''],
-  ['/v1/webhook-integrations/{id}/secret', 'Signing secrets', 'The whsec_ secret that signs deliveries, and its rotation.'],
-  ['/v1/webhook-integrations', 'Webhook integrations', 'Destinations that receive audit log and authorization events.'],
-  ['/v1/access-requests', 'Access requests and grants', 'The grant workflow that emits audit log events.'],
-  ['/v1/grants', 'Access requests and grants', ''],
-  ['/v1/audit-events', 'Audit log', 'Audit log events, as delivered to webhooks.'],
-  ['/v1/authorization-evaluations', 'Authorization events', 'One per API call, allowed or denied.'],
-];
-const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
-
-function withTags(doc: Record<string, unknown>): Record<string, unknown> {
-  const paths = doc.paths as Record<string, Record<string, { tags?: string[] }>>;
-  for (const [path, item] of Object.entries(paths)) {
-    const tag = TAGS.find(([prefix]) => path.startsWith(prefix))?.[1];
-    if (!tag) continue;
-    for (const method of METHODS) if (item[method]) item[method].tags = [tag];
-  }
-  const tags = TAGS.filter(([, , description]) => description).map(([, name, description]) => ({ name, description }));
-  return { ...doc, tags };
+  };
 }

@@ -1,99 +1,126 @@
-import { Router } from 'express';
-import type { PrismaClient } from '@prisma/client';
-import type { Pool } from 'pg';
+import type { UrlPolicy } from '../../contract';
 import { ACTIONS } from '../authz/actions';
-import { endpoint, type Security } from '../http/endpoint';
-import { notFound, validationError } from '../http/errors';
-import { methodNotAllowed } from '../http/middleware';
 import { decodePageToken, encodePageToken } from '../http/pagination';
-import { parseOrThrow } from '../http/validate';
-import { isId } from '../ids';
-import type { UrlPolicy } from './rules';
-import { integrationInputSchema, integrationPatchSchema, ListQuerySchema } from './schema';
+import { route, type Route } from '../http/route';
+import { IntegrationListSchema, IntegrationSchema, ListQuerySchema, integrationInputSchema, integrationPatchSchema } from './schema';
 import {
   createWebhookIntegration,
   deleteWebhookIntegration,
   etagOf,
-  readWebhookIntegration,
   listWebhookIntegrations,
   patchWebhookIntegration,
+  readWebhookIntegration,
   replaceWebhookIntegration,
   toView,
 } from './store';
 
 export const BASE_PATH = '/v1/webhook-integrations';
 
-function requireBody(body: unknown): unknown {
-  if (body === undefined) {
-    throw validationError([{ path: '', message: 'a JSON object body is required (Content-Type: application/json)' }]);
-  }
-  return body;
-}
+const tag = 'Webhook integrations';
+const params = { id: 'webhookIntegration' } as const;
 
-export function webhookIntegrationsRouter(deps: { prisma: PrismaClient; pool: Pool; security: Security; urlPolicy: UrlPolicy }): Router {
-  const { prisma, security } = deps;
+/** `/v1/webhook-integrations`: create, list, read, replace, update and delete integrations. */
+export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[] {
   const inputSchema = integrationInputSchema(deps.urlPolicy);
   const patchSchema = integrationPatchSchema(deps.urlPolicy);
-  const router = Router();
-  const idOf = (raw: string) => {
-    if (!isId('webhookIntegration', raw)) throw notFound(`Webhook integration ${raw.slice(0, 64)}`);
-    return raw;
-  };
-
-  router
-    .route('/')
-    .get(
-      endpoint(security, ACTIONS.listIntegrations, async ({ req }) => {
-        const query = parseOrThrow(ListQuerySchema, req.query, 'The query parameters are invalid; see errors.');
+  return [
+    route({
+      method: 'GET',
+      path: BASE_PATH,
+      operationId: 'listWebhookIntegrations',
+      summary: 'List integrations',
+      tag,
+      action: ACTIONS.listIntegrations,
+      query: ListQuerySchema,
+      responses: { 200: { description: 'A page of integrations, oldest first.', schema: IntegrationListSchema } },
+      handler: async ({ query, db }) => {
         const after = query.page_token ? decodePageToken('webhookIntegration', query.page_token) : undefined;
-        const { rows, more } = await listWebhookIntegrations(prisma, { size: query.page_size, after });
+        const { rows, more } = await listWebhookIntegrations(db, { size: query.page_size, after });
         const last = rows.at(-1);
         return {
           status: 200,
           body: { items: rows.map(toView), ...(more && last ? { next_page_token: encodePageToken('webhookIntegration', last.id) } : {}) },
         };
-      }),
-    )
-    .post(
-      endpoint(security, ACTIONS.createIntegration, async ({ req }) => {
-        const input = parseOrThrow(inputSchema, requireBody(req.body));
-        const row = await createWebhookIntegration(deps.pool, input);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: BASE_PATH,
+      operationId: 'createWebhookIntegration',
+      summary: 'Create an integration',
+      tag,
+      action: ACTIONS.createIntegration,
+      body: { schema: inputSchema, required: true },
+      idempotent: true,
+      responses: { 201: { description: 'Created.', schema: IntegrationSchema, headers: ['ETag', 'Location'] } },
+      handler: async ({ body, db }) => {
+        const row = await createWebhookIntegration(db, body);
         return { status: 201, body: toView(row), headers: { ETag: etagOf(row), Location: `${BASE_PATH}/${row.id}` } };
-      }),
-    )
-    .all(methodNotAllowed(['GET', 'POST']));
-
-  router
-    .route('/:id')
-    .get(
-      endpoint(security, ACTIONS.getIntegration, async ({ req }) => {
-        const row = await readWebhookIntegration(deps.pool, idOf(req.params.id as string));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: `${BASE_PATH}/{id}`,
+      operationId: 'getWebhookIntegration',
+      summary: 'Get an integration',
+      description: 'One integration, with its delivery `status` and `last_error`.',
+      tag,
+      action: ACTIONS.getIntegration,
+      params,
+      responses: { 200: { description: 'The integration.', schema: IntegrationSchema, headers: ['ETag'] } },
+      handler: async ({ params: { id }, db }) => {
+        const row = await readWebhookIntegration(db, id);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
-      }),
-    )
-    .put(
-      endpoint(security, ACTIONS.updateIntegration, async ({ req }) => {
-        const id = idOf(req.params.id as string);
-        const input = parseOrThrow(inputSchema, requireBody(req.body));
-        const row = await replaceWebhookIntegration(prisma, id, input, req.get('if-match'));
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: `${BASE_PATH}/{id}`,
+      operationId: 'replaceWebhookIntegration',
+      summary: 'Replace an integration',
+      description: 'Full replace: omitted optional fields return to their defaults.',
+      tag,
+      action: ACTIONS.updateIntegration,
+      params,
+      body: { schema: inputSchema, required: true },
+      ifMatch: true,
+      responses: { 200: { description: 'Replaced.', schema: IntegrationSchema, headers: ['ETag'] } },
+      handler: async ({ params: { id }, body, ifMatch, db }) => {
+        const row = await replaceWebhookIntegration(db, id, body, ifMatch);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
-      }),
-    )
-    .patch(
-      endpoint(security, ACTIONS.updateIntegration, async ({ req }) => {
-        const id = idOf(req.params.id as string);
-        const patch = parseOrThrow(patchSchema, requireBody(req.body));
-        const row = await patchWebhookIntegration(prisma, id, patch, req.get('if-match'));
+      },
+    }),
+    route({
+      method: 'PATCH',
+      path: `${BASE_PATH}/{id}`,
+      operationId: 'updateWebhookIntegration',
+      summary: 'Update an integration',
+      description: 'Partial update: each given field replaces the stored one.',
+      tag,
+      action: ACTIONS.updateIntegration,
+      params,
+      body: { schema: patchSchema, required: true },
+      ifMatch: true,
+      responses: { 200: { description: 'Updated.', schema: IntegrationSchema, headers: ['ETag'] } },
+      handler: async ({ params: { id }, body, ifMatch, db }) => {
+        const row = await patchWebhookIntegration(db, id, body, ifMatch);
         return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
-      }),
-    )
-    .delete(
-      endpoint(security, ACTIONS.deleteIntegration, async ({ req }) => {
-        await deleteWebhookIntegration(deps.pool, idOf(req.params.id as string), req.get('if-match'));
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: `${BASE_PATH}/{id}`,
+      operationId: 'deleteWebhookIntegration',
+      summary: 'Delete an integration',
+      tag,
+      action: ACTIONS.deleteIntegration,
+      params,
+      ifMatch: true,
+      responses: { 204: { description: 'Deleted.' } },
+      handler: async ({ params: { id }, ifMatch, db }) => {
+        await deleteWebhookIntegration(db, id, ifMatch);
         return { status: 204 };
-      }),
-    )
-    .all(methodNotAllowed(['GET', 'PUT', 'PATCH', 'DELETE']));
-
-  return router;
+      },
+    }),
+  ];
 }

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { Prisma, PrismaClient, WebhookIntegration } from '@prisma/client';
-import type { Pool } from 'pg';
-import { isRecordNotFound } from '../db/errors';
+import type { WebhookIntegration } from '@prisma/client';
+import type { Queryable } from '../queryable';
 import { newId } from '../ids';
-import { notFound, preconditionFailed } from '../http/errors';
+import { notFound, preconditionFailed } from '../errors';
 import type { IntegrationInput, IntegrationPatch, IntegrationView } from './schema';
 
 /**
- * Storage of webhook integrations. Every change bumps `version`, which is the resource's ETag; writes are
- * conditional on the version they read, so concurrent PATCHes never lose each other's changes.
+ * Storage of webhook integrations, in plain pg. Every change bumps `version`, which is the resource's ETag.
+ * Each write is one statement, conditional on the version only when the caller sent If-Match.
  */
 
 export function newSigningSecret(): string {
@@ -50,17 +49,6 @@ export function toView(row: IntegrationRow): IntegrationView {
   };
 }
 
-function columns(input: IntegrationInput) {
-  return {
-    name: input.name,
-    url: input.url,
-    sendAuditLogEvents: input.send_audit_log_events,
-    sendAuthorizationEvents: input.send_authorization_events,
-    headers: input.headers,
-    filterForActions: input.filter_for_actions,
-  };
-}
-
 /** The columns of IntegrationRow, named as Prisma names them, for plain pg queries. */
 const ROW_COLUMNS = `id, name, url, send_audit_log_events AS "sendAuditLogEvents",
   send_authorization_events AS "sendAuthorizationEvents", headers, filter_for_actions AS "filterForActions",
@@ -70,13 +58,14 @@ const ROW_COLUMNS = `id, name, url, send_audit_log_events AS "sendAuditLogEvents
  * One plain pg INSERT, like readWebhookIntegration: creating is the hot path of `terraform apply`, and Prisma's
  * create cost the API more CPU than the statement itself (measured by bench/terraform.ts).
  */
-export async function createWebhookIntegration(pool: Pool, input: IntegrationInput): Promise<IntegrationRow> {
-  const { rows } = await pool.query<IntegrationRow>(
-    `INSERT INTO webhook_integrations
+export async function createWebhookIntegration(db: Queryable, input: IntegrationInput): Promise<IntegrationRow> {
+  const { rows } = await db.query<IntegrationRow>({
+    name: 'create-webhook-integration',
+    text: `INSERT INTO webhook_integrations
        (id, signing_secret, name, url, send_audit_log_events, send_authorization_events, headers, filter_for_actions)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::text[])
      RETURNING ${ROW_COLUMNS}`,
-    [
+    values: [
       newId('webhookIntegration'),
       newSigningSecret(),
       input.name,
@@ -86,111 +75,108 @@ export async function createWebhookIntegration(pool: Pool, input: IntegrationInp
       JSON.stringify(input.headers),
       input.filter_for_actions,
     ],
-  );
+  });
   return rows[0];
 }
 
-export async function getWebhookIntegration(prisma: PrismaClient, id: string): Promise<WebhookIntegration> {
-  const row = await prisma.webhookIntegration.findUnique({ where: { id } });
-  if (!row) throw notFound(`Webhook integration ${id}`);
-  return row;
-}
-
-/**
- * The same read as getWebhookIntegration in one plain pg query: GET one is the API's hottest path, and Prisma's
- * query compiler costs several times the query itself there (measured by bench/api.ts).
- */
-export async function readWebhookIntegration(pool: Pool, id: string): Promise<IntegrationRow> {
-  const { rows } = await pool.query<IntegrationRow>(`SELECT ${ROW_COLUMNS} FROM webhook_integrations WHERE id = $1`, [id]);
+/** One plain pg query: GET one is the API's hottest path, and Prisma's query compiler cost several times the
+ * query itself there (measured by bench/api.ts). */
+export async function readWebhookIntegration(db: Queryable, id: string): Promise<IntegrationRow> {
+  const { rows } = await db.query<IntegrationRow>({ name: 'read-webhook-integration', text: `SELECT ${ROW_COLUMNS} FROM webhook_integrations WHERE id = $1`, values: [id] });
   if (rows.length === 0) throw notFound(`Webhook integration ${id}`);
   return rows[0];
 }
 
 export async function listWebhookIntegrations(
-  prisma: PrismaClient,
+  db: Queryable,
   page: { size: number; after?: string },
-): Promise<{ rows: WebhookIntegration[]; more: boolean }> {
+): Promise<{ rows: IntegrationRow[]; more: boolean }> {
   // Ordered by id: KSUIDs sort by creation time and are unique, so pages never skip or repeat an item.
-  const rows = await prisma.webhookIntegration.findMany({
-    where: page.after ? { id: { gt: page.after } } : undefined,
-    orderBy: { id: 'asc' },
-    take: page.size + 1,
-  });
+  const { rows } = await db.query<IntegrationRow>(
+    `SELECT ${ROW_COLUMNS} FROM webhook_integrations WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    [page.after ?? null, page.size + 1],
+  );
   return { rows: rows.slice(0, page.size), more: rows.length > page.size };
 }
 
-/** Checks an If-Match header against the current version; absent header = unconditional. */
-export function checkIfMatch(row: Pick<WebhookIntegration, 'version'>, ifMatch: string | undefined): void {
-  if (ifMatch === undefined) return;
-  const tags = ifMatch.split(',').map((t) => t.trim());
-  if (tags.includes('*') || tags.includes(etagOf(row))) return;
-  throw preconditionFailed(`The webhook integration has changed (current ETag ${etagOf(row)}); fetch it again and retry.`);
+/**
+ * What If-Match asks for: undefined without the header (apply unconditionally), 'any' for `*` (the integration
+ * must exist), else the versions it names. Weak tags (`W/"…"`) never match: If-Match compares strongly.
+ */
+export type VersionCondition = undefined | 'any' | number[];
+
+export function parseIfMatch(header: string | undefined): VersionCondition {
+  if (header === undefined) return undefined;
+  const tags = header.split(',').map((t) => t.trim());
+  if (tags.includes('*')) return 'any';
+  return tags.flatMap((t) => (/^"\d{1,9}"$/.test(t) ? [Number(t.slice(1, -1))] : []));
 }
 
-async function conditionalUpdate(
-  prisma: PrismaClient,
-  current: WebhookIntegration,
-  data: Prisma.WebhookIntegrationUpdateInput,
-): Promise<WebhookIntegration> {
-  // A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410) and last error belonged
-  // to the old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
-  if (data.url !== undefined && data.url !== current.url) {
-    data = { ...data, status: 'HEALTHY', lastError: null };
-  }
-  try {
-    return await prisma.webhookIntegration.update({
-      where: { id: current.id, version: current.version },
-      data: { ...data, version: { increment: 1 }, updatedAt: new Date() },
-    });
-  } catch (err) {
-    if (isRecordNotFound(err)) {
-      throw preconditionFailed('The webhook integration was changed or deleted concurrently; fetch it again and retry.');
-    }
-    throw err;
-  }
-}
-
-export async function replaceWebhookIntegration(
-  prisma: PrismaClient,
-  id: string,
-  input: IntegrationInput,
-  ifMatch?: string,
-): Promise<WebhookIntegration> {
-  const current = await getWebhookIntegration(prisma, id);
-  checkIfMatch(current, ifMatch);
-  return conditionalUpdate(prisma, current, columns(input));
-}
-
-export async function patchWebhookIntegration(
-  prisma: PrismaClient,
-  id: string,
-  patch: IntegrationPatch,
-  ifMatch?: string,
-): Promise<WebhookIntegration> {
-  const current = await getWebhookIntegration(prisma, id);
-  checkIfMatch(current, ifMatch);
-  const data: Prisma.WebhookIntegrationUpdateInput = {};
-  if (patch.name !== undefined) data.name = patch.name;
-  if (patch.url !== undefined) data.url = patch.url;
-  if (patch.send_audit_log_events !== undefined) data.sendAuditLogEvents = patch.send_audit_log_events;
-  if (patch.send_authorization_events !== undefined) data.sendAuthorizationEvents = patch.send_authorization_events;
-  if (patch.headers !== undefined) data.headers = patch.headers;
-  if (patch.filter_for_actions !== undefined) data.filterForActions = patch.filter_for_actions;
-  return conditionalUpdate(prisma, current, data);
+/** After a write matched no row: 404 when the integration is gone, else 412 (its version did not match). */
+async function missedWrite(db: Queryable, id: string): Promise<never> {
+  const { rows } = await db.query<{ version: number }>('SELECT version FROM webhook_integrations WHERE id = $1', [id]);
+  if (rows.length === 0) throw notFound(`Webhook integration ${id}`);
+  throw preconditionFailed(`The webhook integration has changed (current ETag "${rows[0].version}"); fetch it again and retry.`);
 }
 
 /**
- * Plain pg, like the read: `terraform destroy` deletes every instance. Unconditional (no If-Match) it is one
- * DELETE; with If-Match the version is read, checked, and the DELETE is conditional on it.
+ * One UPDATE setting the given columns (null leaves a column as it is), conditional on the version only when
+ * If-Match asked for it: without it the change applies atomically to whatever is stored (last write wins, no
+ * read-modify-write race), and every write bumps the version, so concurrent writers get distinct ETags.
+ *
+ * A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410) and last error belonged to the
+ * old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
  */
-export async function deleteWebhookIntegration(pool: Pool, id: string, ifMatch?: string): Promise<void> {
-  if (ifMatch === undefined) {
-    const { rowCount } = await pool.query('DELETE FROM webhook_integrations WHERE id = $1', [id]);
-    if (!rowCount) throw notFound(`Webhook integration ${id}`);
-    return;
-  }
-  const current = await readWebhookIntegration(pool, id);
-  checkIfMatch(current, ifMatch);
-  const { rowCount } = await pool.query('DELETE FROM webhook_integrations WHERE id = $1 AND version = $2', [id, current.version]);
-  if (!rowCount) throw preconditionFailed('The webhook integration was changed concurrently; fetch it again and retry.');
+async function updateColumns(db: Queryable, id: string, c: Partial<IntegrationInput>, condition: VersionCondition): Promise<IntegrationRow> {
+  if (Array.isArray(condition) && condition.length === 0) return missedWrite(db, id);
+  const { rows } = await db.query<IntegrationRow>(
+    `UPDATE webhook_integrations SET
+       name = coalesce($2, name),
+       url = coalesce($3, url),
+       send_audit_log_events = coalesce($4, send_audit_log_events),
+       send_authorization_events = coalesce($5, send_authorization_events),
+       headers = coalesce($6::jsonb, headers),
+       filter_for_actions = coalesce($7::text[], filter_for_actions),
+       status = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 'HEALTHY' ELSE status END,
+       last_error = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE last_error END,
+       version = version + 1,
+       updated_at = now()
+     WHERE id = $1 AND ($8::int[] IS NULL OR version = ANY ($8::int[]))
+     RETURNING ${ROW_COLUMNS}`,
+    [
+      id,
+      c.name ?? null,
+      c.url ?? null,
+      c.send_audit_log_events ?? null,
+      c.send_authorization_events ?? null,
+      c.headers === undefined ? null : JSON.stringify(c.headers),
+      c.filter_for_actions ?? null,
+      Array.isArray(condition) ? condition : null,
+    ],
+  );
+  return rows[0] ?? missedWrite(db, id);
+}
+
+/** PUT: every field replaced (the input has its defaults applied). */
+export function replaceWebhookIntegration(db: Queryable, id: string, input: IntegrationInput, ifMatch?: string): Promise<IntegrationRow> {
+  return updateColumns(db, id, input, parseIfMatch(ifMatch));
+}
+
+/** PATCH: each given field replaced. */
+export function patchWebhookIntegration(db: Queryable, id: string, patch: IntegrationPatch, ifMatch?: string): Promise<IntegrationRow> {
+  return updateColumns(db, id, patch, parseIfMatch(ifMatch));
+}
+
+/**
+ * Plain pg, like the read: `terraform destroy` deletes every instance. One DELETE, conditional on the version
+ * when If-Match names one.
+ */
+export async function deleteWebhookIntegration(db: Queryable, id: string, ifMatch?: string): Promise<void> {
+  const condition = parseIfMatch(ifMatch);
+  if (Array.isArray(condition) && condition.length === 0) return missedWrite(db, id);
+  const { rowCount } = await db.query('DELETE FROM webhook_integrations WHERE id = $1 AND ($2::int[] IS NULL OR version = ANY ($2::int[]))', [
+    id,
+    Array.isArray(condition) ? condition : null,
+  ]);
+  if (!rowCount) await missedWrite(db, id);
 }

@@ -1,5 +1,5 @@
 import { serviceForFile, validIntegration } from '../../test/support/http';
-import { LIMITS } from './rules';
+import { LIMITS } from '../../contract';
 
 const ctx = serviceForFile({ env: { CF_WEBHOOK_ALLOW_HTTP: 'false' } });
 

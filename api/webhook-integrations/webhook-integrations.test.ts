@@ -152,22 +152,32 @@ describe('If-Match', () => {
     expect(del.status).toBe(204);
   });
 
-  test('concurrent unconditional patches never lose an update', async () => {
+  test('concurrent PATCHes without If-Match all apply, one after another, each with its own version', async () => {
     const created = await create({ name: 'c', url: 'https://example.com/' });
     const id = created.body.id;
-    const results = await Promise.all([
-      ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).send({ send_audit_log_events: true }),
-      ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).send({ send_authorization_events: true }),
-    ]);
-    const statuses = results.map((r) => r.status).sort();
-    // Either both applied in turn, or the loser was told to retry (412) — never a silent overwrite.
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).send({ name: `writer ${i}` })),
+    );
+    // RFC 9110: 412 only answers a condition the client sent; none did, so none fails.
+    expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
+    const versions = results.map((r) => Number(JSON.parse(r.headers.etag)));
+    expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+    // Each response shows its own write; the last version is the last write (last write wins).
+    for (const r of results) expect(r.body.name).toMatch(/^writer \d+$/);
+    const last = results.find((r) => r.headers.etag === '"31"')!;
     const final = await ctx.http.agent.get(`${path}/${id}`).set(ctx.http.auth());
-    if (statuses.every((s) => s === 200)) {
-      expect(final.body.send_audit_log_events && final.body.send_authorization_events).toBe(true);
-      expect(final.headers.etag).toBe('"3"');
-    } else {
-      expect(statuses).toEqual([200, 412]);
-      expect(final.headers.etag).toBe('"2"');
-    }
+    expect(final.headers.etag).toBe('"31"');
+    expect(final.body.name).toBe(last.body.name);
+  });
+
+  test('If-Match: * needs the integration to exist; a weak or malformed tag never matches', async () => {
+    const created = await create();
+    const id = created.body.id;
+    expect((await ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', '*').send({ name: 'any' })).status).toBe(200);
+    expect((await ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', 'W/"2"').send({ name: 'weak' })).status).toBe(412);
+    expect((await ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', 'nonsense').send({ name: 'x' })).status).toBe(412);
+    expect((await ctx.http.agent.patch(`${path}/${id}`).set(ctx.http.auth()).set('If-Match', '"9", "2"').send({ name: 'listed' })).status).toBe(200);
+    const gone = 'whk_2f0ChzJvrOOqchMhRmJieErz9Bl';
+    expect((await ctx.http.agent.patch(`${path}/${gone}`).set(ctx.http.auth()).set('If-Match', '*').send({ name: 'x' })).status).toBe(404);
   });
 });

@@ -1,5 +1,5 @@
 import { TerraformVariable, Token } from 'cdktf';
-import { headerValueProblem } from '../../api/webhook-integrations/rules';
+import { headerValueProblem } from '../../contract';
 
 /** How a header value reaches the synthesized configuration. */
 export type HeaderValueSource = 'sensitive-variable' | 'sensitive-token' | 'plain-text';

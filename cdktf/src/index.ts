@@ -17,4 +17,4 @@ export {
 } from './gen/providers/commonfate/data-commonfate-webhook-integration';
 export { WebhookDestination, type WebhookDestinationProps, type WebhookHeader } from './webhook-destination';
 export { HeaderValue, type HeaderValueSource } from './header-value';
-export { AUDIT_ACTIONS, type AuditAction } from '../../api/webhook-integrations/rules';
+export { AUDIT_ACTIONS, type AuditAction } from '../../contract';

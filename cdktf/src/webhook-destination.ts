@@ -7,7 +7,7 @@ import {
   isAuditAction,
   urlProblem,
   type AuditAction,
-} from '../../api/webhook-integrations/rules';
+} from '../../contract';
 import { WebhookIntegration } from './gen/providers/commonfate/webhook-integration';
 import type { HeaderValue } from './header-value';
 

@@ -18,10 +18,12 @@ variable "commonfate_api_key" {
   sensitive = true
 }
 
-# Or with OAuth2 client credentials from your identity provider:
+# Or with OAuth2 client credentials from your identity provider, as Common Fate's provider documentation writes it
+# (authz_url is accepted; authorization is served at api_url, so give both the same URL):
 #
 # provider "commonfate" {
 #   api_url            = "https://commonfate.example.com"
+#   authz_url          = "https://commonfate.example.com"
 #   oidc_issuer        = "https://idp.example.com"
 #   oidc_client_id     = "terraform"
 #   oidc_client_secret = var.oidc_client_secret

@@ -2,7 +2,7 @@
  * Resource `commonfate_webhook_integration`: a destination that receives audit log and/or authorization
  * events as HTTP POSTs. Laid out as schema -> validate -> create -> read -> update -> delete -> import.
  *
- * Validation shares its rules with the API (api/webhook-integrations/rules.ts) so plan-time diagnostics and
+ * Validation shares its rules with the API (contract/, which the API imports too) so plan-time diagnostics and
  * API errors agree. Scheme policy is the exception: whether plain http is allowed is a service setting the
  * provider cannot see, so plan accepts http and https and the API has the last word.
  */
@@ -10,10 +10,11 @@ import {
   AUDIT_ACTIONS,
   headerListProblems,
   isAuditAction,
+  isId,
   LIMITS,
   RESERVED_HEADER_NAMES,
   urlProblem,
-} from '../../api/webhook-integrations/rules';
+} from '../../contract';
 import type { ApiClient, WebhookIntegration, WebhookIntegrationInput } from '../client/api';
 import {
   Diagnostics,
@@ -121,7 +122,7 @@ function validate(config: ObjectValue, diags: Diagnostics): void {
       if (p.index < 0) continue; // the count, reported above against all entries
       const index = known[p.index].index;
       const field = p.field ?? 'key';
-      // Messages from rules.ts never repeat a header value. The path stops at the element: Terraform
+      // Messages from the contract never repeat a header value. The path stops at the element: Terraform
       // highlights `{ key = ..., value = ... }` for headers[i] but cannot resolve a path into its fields.
       diags.error(
         field === 'key' ? 'Invalid header name' : 'Invalid header value',
@@ -238,7 +239,7 @@ async function remove(client: ApiClient, state: ObjectValue): Promise<void> {
 // ---- import ----
 
 async function importState(client: ApiClient, id: string, diags: Diagnostics): Promise<ObjectValue | null> {
-  if (!/^whk_[0-9A-Za-z]{27}$/.test(id)) {
+  if (!isId('webhookIntegration', id)) {
     diags.error(
       'Invalid import ID',
       `"${id}" is not a webhook integration ID. Import with the integration's id, e.g. whk_2f0ChzJvrOOqchMhRmJieErz9Bl.`,

@@ -6,7 +6,9 @@ import { Webhook } from 'standardwebhooks';
 import { createApiKey } from '../../api/auth/api-keys';
 import { loadConfig } from '../../api/config';
 import { startService, type RunningService, type ServiceParts } from '../../api/service';
+import type { Provisioner } from '../../api/grants/provisioner';
 import { createTestDatabase } from '../support/database';
+import { webhookSchemaProblems } from '../support/event-schemas';
 
 /** A webhook receiver on loopback that verifies every delivery with the `standardwebhooks` package. */
 export interface Received {
@@ -21,6 +23,15 @@ export interface Received {
 
 export type Behaviour = (r: Received, res: ServerResponse, n: number) => void;
 
+// Every event any delivery test receives (a request carrying webhook-id; some tests post raw bodies through the
+// outbound client) must match the JSON Schema /openapi.json publishes for its kind.
+const receivers: Receiver[] = [];
+afterAll(() => {
+  const events = receivers.splice(0).flatMap((r) => r.received.filter((d) => d.headers['webhook-id'] !== undefined));
+  const problems = events.flatMap((d) => webhookSchemaProblems(d.json));
+  expect(problems).toEqual([]);
+});
+
 export class Receiver {
   readonly received: Received[] = [];
   private server!: Server;
@@ -30,7 +41,9 @@ export class Receiver {
   private count = 0;
   private readonly sockets = new Set<import('node:net').Socket>();
 
-  constructor(private behaviour: Behaviour = (_r, res) => res.writeHead(204).end()) {}
+  constructor(private behaviour: Behaviour = (_r, res) => res.writeHead(204).end()) {
+    receivers.push(this);
+  }
 
   async start(host = '127.0.0.1'): Promise<this> {
     this.server = createServer((req, res) => {
@@ -187,4 +200,35 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | false>, 
     if (Date.now() > deadline) throw new Error(`${what} not met in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The built-in provisioner's behaviour (assignments in the database) with a switch that makes it fail, as a target
+ * system that is down would: for provisioning_error and deprovisioning_error.
+ */
+export function switchableProvisioner(): { provisioner: Provisioner; fail(on: boolean): void } {
+  let failing = false;
+  const provisioner: Provisioner = {
+    async provision(grant, tx) {
+      if (failing) throw new Error('target system unavailable');
+      await tx.query('INSERT INTO grant_assignments (grant_id, target_type, target_id, role_type, role_id) VALUES ($1,$2,$3,$4,$5)', [
+        grant.id,
+        grant.target_type,
+        grant.target_id,
+        grant.role_type,
+        grant.role_id,
+      ]);
+    },
+    async deprovision(grant, tx) {
+      if (failing) throw new Error('target system unavailable');
+      await tx.query('DELETE FROM grant_assignments WHERE grant_id = $1', [grant.id]);
+    },
+  };
+  return { provisioner, fail: (on) => void (failing = on) };
+}
+
+/** Orders received audit events as they occurred: deliveries run concurrently and may arrive in another order. */
+export function byOccurrence(a: Received, b: Received): number {
+  const [x, y] = [String(a.json.occurred_at), String(b.json.occurred_at)];
+  return x < y ? -1 : x > y ? 1 : Number(a.json.index) - Number(b.json.index);
 }

@@ -20,6 +20,12 @@ export interface CommonfateProviderConfig {
   */
   readonly apiUrl?: string;
   /**
+  * Base URL of the Common Fate authorization service, as in Common Fate's provider configuration. This control plane serves authorization at `api_url`, so every call goes there; a value different from `api_url` is ignored with a warning. Defaults to the `CF_AUTHZ_URL` environment variable.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#authz_url CommonfateProvider#authz_url}
+  */
+  readonly authzUrl?: string;
+  /**
   * Identifier of the Common Fate API at the identity provider, sent as `audience` (Auth0) and as the RFC 8707 `resource` parameter, so the access token is a JWT for this API. Defaults to the `CF_OIDC_AUDIENCE` environment variable; not sent when both are unset.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs#oidc_audience CommonfateProvider#oidc_audience}
@@ -103,6 +109,7 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     });
     this._apiKey = config.apiKey;
     this._apiUrl = config.apiUrl;
+    this._authzUrl = config.authzUrl;
     this._oidcAudience = config.oidcAudience;
     this._oidcClientId = config.oidcClientId;
     this._oidcClientSecret = config.oidcClientSecret;
@@ -145,6 +152,22 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
   // Temporarily expose input value. Use with caution.
   public get apiUrlInput() {
     return this._apiUrl;
+  }
+
+  // authz_url - computed: false, optional: true, required: false
+  private _authzUrl?: string; 
+  public get authzUrl() {
+    return this._authzUrl;
+  }
+  public set authzUrl(value: string | undefined) {
+    this._authzUrl = value;
+  }
+  public resetAuthzUrl() {
+    this._authzUrl = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get authzUrlInput() {
+    return this._authzUrl;
   }
 
   // oidc_audience - computed: false, optional: true, required: false
@@ -251,6 +274,7 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
     return {
       api_key: cdktf.stringToTerraform(this._apiKey),
       api_url: cdktf.stringToTerraform(this._apiUrl),
+      authz_url: cdktf.stringToTerraform(this._authzUrl),
       oidc_audience: cdktf.stringToTerraform(this._oidcAudience),
       oidc_client_id: cdktf.stringToTerraform(this._oidcClientId),
       oidc_client_secret: cdktf.stringToTerraform(this._oidcClientSecret),
@@ -270,6 +294,12 @@ export class CommonfateProvider extends cdktf.TerraformProvider {
       },
       api_url: {
         value: cdktf.stringToHclTerraform(this._apiUrl),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      authz_url: {
+        value: cdktf.stringToHclTerraform(this._authzUrl),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface WebhookIntegrationConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Only send audit log events with these actions; unset or empty sends every action. One of: `grant.requested`, `grant.approved`, `grant.activated`, `grant.provisioned`, `grant.provisioning_attempted`, `grant.extended`, `grant.deprovisioned`, `grant.cancelled`, `grant.revoked`, `grant.provisioning_error`, `grant.deprovisioning_error`.
+  * Only send audit log events with these actions; unset or empty sends every action. One of: `grant.requested`, `grant.approved`, `grant.activated`, `grant.provisioned`, `grant.provisioning_attempted`, `grant.extended`, `grant.deprovisioned`, `grant.cancelled`, `grant.revoked`, `grant.provisioning_error`, `grant.deprovisioning_error`, `grant.breakglass_activated`, `grant.force_closed`, `proxy.session.started`, `proxy.session.ended`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs/resources/webhook_integration#filter_for_actions WebhookIntegration#filter_for_actions}
   */

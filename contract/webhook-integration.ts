@@ -1,29 +1,8 @@
 /**
- * The rules a webhook integration must satisfy, as plain data and pure functions with no dependencies, so the
- * REST API (zod schemas), the Terraform provider (plan-time diagnostics) and the CDKTF construct (synth-time
- * validation) enforce exactly the same contract.
+ * The rules a webhook integration must satisfy, as plain data and pure functions, so the REST API (zod
+ * schemas), the Terraform provider (plan-time diagnostics) and the CDKTF construct (synth-time validation)
+ * enforce exactly the same contract. Messages are phrased to follow the field's name ("url must …").
  */
-
-/** Every audit log action the control plane emits, in the order the seed documents them. */
-export const AUDIT_ACTIONS = [
-  'grant.requested',
-  'grant.approved',
-  'grant.activated',
-  'grant.provisioned',
-  'grant.provisioning_attempted',
-  'grant.extended',
-  'grant.deprovisioned',
-  'grant.cancelled',
-  'grant.revoked',
-  'grant.provisioning_error',
-  'grant.deprovisioning_error',
-] as const;
-
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-export function isAuditAction(value: string): value is AuditAction {
-  return (AUDIT_ACTIONS as readonly string[]).includes(value);
-}
 
 export const LIMITS = {
   /** Characters in an integration's name. */
@@ -41,7 +20,10 @@ export const LIMITS = {
 /** RFC 9110 token: the characters allowed in a header field name. */
 export const HEADER_KEY_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Header names the delivery worker sets itself; a custom header may not override them. */
+/** The Standard Webhooks headers every delivery carries (https://www.standardwebhooks.com/). */
+export const STANDARD_WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
+
+/** Header names the delivery worker sets itself; a custom header may not override them (nor any `webhook-*`). */
 export const RESERVED_HEADER_NAMES = [
   'host',
   'content-length',
@@ -101,11 +83,16 @@ export function urlProblem(raw: string, policy: UrlPolicy): string | undefined {
   return undefined;
 }
 
-/** Returns the problems with a list of headers as [index, field, message] triples (duplicates ignore case). */
-export function headerListProblems(
-  headers: ReadonlyArray<{ key: string; value: string }>,
-): Array<{ index: number; field: 'key' | 'value' | null; message: string }> {
-  const problems: Array<{ index: number; field: 'key' | 'value' | null; message: string }> = [];
+/** One problem with a list of headers: `index` -1 is the list itself, `field` null the whole element. */
+export interface HeaderListProblem {
+  index: number;
+  field: 'key' | 'value' | null;
+  message: string;
+}
+
+/** Every problem with a list of headers (names are compared ignoring case for duplicates). */
+export function headerListProblems(headers: ReadonlyArray<{ key: string; value: string }>): HeaderListProblem[] {
+  const problems: HeaderListProblem[] = [];
   if (headers.length > LIMITS.headersMaxCount) {
     problems.push({ index: -1, field: null, message: `must hold at most ${LIMITS.headersMaxCount} headers` });
   }

@@ -1,6 +1,7 @@
 /**
- * The typed errors domain code throws. Each maps to exactly one HTTP status and problem type in
- * PROBLEM_TABLE (problem.ts); nothing else decides a status.
+ * The typed errors domain code throws. They name what went wrong, not how to say it over HTTP: each kind maps
+ * to exactly one status and problem type in PROBLEM_TABLE (http/problem.ts), and nothing else decides a status.
+ * This module sits below every other (it imports nothing), so domain code never depends on http/.
  */
 export interface FieldProblem {
   /** JSON path of the offending value, e.g. `headers[0].key`; empty for the whole body. */
@@ -18,8 +19,9 @@ export type ErrorKind =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'request_in_progress'
+  | 'idempotency_key_reused'
   | 'precondition_failed'
-  | 'precondition_required'
   | 'unavailable'
   | 'internal';
 
