@@ -141,16 +141,21 @@ export async function sendTestEvent(pool: Pool, outbound: OutboundClient, integr
     message: 'A test event: the webhook integration is reachable and verifies signatures.',
     occurred_at: new Date().toISOString(),
   });
-  const attemptedAt = new Date();
+  // A pool of its own, apart from the worker's for this integration, so a test never waits for a connection.
   const outcome = await outbound.post(
     w.url,
     deliveryHeaders({ url: w.url, headers: w.headers, signingSecret: w.signing_secret, previousSecret: w.previous_secret }, eventId, body),
     body,
+    `test:${integrationId}`,
   );
   const delivered = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
   if (delivered) {
+    // The destination answers: healthy again, and its circuit closed (a worker holding it open closes it on its
+    // next probe, at most 30 s later).
     const { rowCount } = await pool.query(
-      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL WHERE id = $1 AND status <> 'HEALTHY'`,
+      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL, circuit_state = 'CLOSED', circuit_max_in_flight = NULL,
+         circuit_failures = 0, circuit_changed_at = now(), circuit_next_probe_at = NULL
+       WHERE id = $1 AND (status <> 'HEALTHY' OR circuit_state <> 'CLOSED')`,
       [integrationId],
     );
     if (rowCount) await pool.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
@@ -160,7 +165,7 @@ export async function sendTestEvent(pool: Pool, outbound: OutboundClient, integr
     delivered,
     attempt: attemptView({
       id: newId('attempt'),
-      attempted_at: attemptedAt,
+      attempted_at: outcome.startedAt,
       status_code: outcome.statusCode,
       duration_ms: outcome.durationMs,
       response_excerpt: outcome.responseExcerpt,

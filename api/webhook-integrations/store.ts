@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Prisma, type PrismaClient, type WebhookIntegration } from '@prisma/client';
 import type { Pool } from 'pg';
+import { CIRCUIT_COLUMNS, CLOSED_CIRCUIT, circuitView } from '../delivery/schema';
 import { newId } from '../ids';
 import { notFound, preconditionFailed } from '../http/errors';
 import type { IntegrationInput, IntegrationPatch, IntegrationView } from './schema';
@@ -28,6 +29,11 @@ export type IntegrationRow = Pick<
   | 'filterForActions'
   | 'status'
   | 'lastError'
+  | 'circuitState'
+  | 'circuitMaxInFlight'
+  | 'circuitFailures'
+  | 'circuitChangedAt'
+  | 'circuitNextProbeAt'
   | 'version'
   | 'createdAt'
   | 'updatedAt'
@@ -44,6 +50,7 @@ export function toView(row: IntegrationRow): IntegrationView {
     filter_for_actions: row.filterForActions as IntegrationView['filter_for_actions'],
     status: row.status,
     last_error: row.lastError,
+    circuit: circuitView(row),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -63,7 +70,7 @@ function columns(input: IntegrationInput) {
 /** The columns of IntegrationRow, named as Prisma names them, for plain pg queries. */
 const ROW_COLUMNS = `id, name, url, send_audit_log_events AS "sendAuditLogEvents",
   send_authorization_events AS "sendAuthorizationEvents", headers, filter_for_actions AS "filterForActions",
-  status, last_error AS "lastError", version, created_at AS "createdAt", updated_at AS "updatedAt"`;
+  status, last_error AS "lastError", ${CIRCUIT_COLUMNS}, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /**
  * One plain pg INSERT, like readWebhookIntegration: creating is the hot path of `terraform apply`, and Prisma's
@@ -131,10 +138,10 @@ async function conditionalUpdate(
   current: WebhookIntegration,
   data: Prisma.WebhookIntegrationUpdateInput,
 ): Promise<WebhookIntegration> {
-  // A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410) and last error belonged
-  // to the old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
+  // A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410), last error and delivery
+  // circuit belonged to the old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
   if (data.url !== undefined && data.url !== current.url) {
-    data = { ...data, status: 'HEALTHY', lastError: null };
+    data = { ...data, status: 'HEALTHY', lastError: null, ...CLOSED_CIRCUIT };
   }
   try {
     return await prisma.webhookIntegration.update({
