@@ -133,7 +133,14 @@ export interface SystemResolverOptions {
   servers?: string[];
   /** Default /etc/hosts. */
   hostsPath?: string;
+  /** The operating system's lookup, asked only when DNS says a name does not exist. Default dns.lookup. */
+  osLookup?: (name: string) => Promise<Array<{ address: string; family: number }>>;
 }
+
+const systemLookup = (name: string) =>
+  new Promise<Array<{ address: string; family: number }>>((ok, fail) =>
+    osLookup(name, { all: true, verbatim: true }, (err, list) => (err ? fail(err) : ok(list))),
+  );
 
 /** The system's names: the hosts file, then DNS via c-ares, then (NXDOMAIN only) the OS, bounded. */
 export function systemResolver(options: SystemResolverOptions): Resolver {
@@ -158,13 +165,7 @@ export function systemResolver(options: SystemResolverOptions): Resolver {
       throw new DnsLookupError(name, code, `DNS lookup of ${name} failed: ${code}`);
     }
     // DNS says no such name: the OS may still know it (search domains, NSS), through a bounded gate.
-    const addresses = await gate.run(
-      deadline,
-      () =>
-        new Promise<Array<{ address: string; family: number }>>((ok, fail) =>
-          osLookup(name, { all: true, verbatim: true }, (err, list) => (err ? fail(err) : ok(list))),
-        ),
-    );
+    const addresses = await gate.run(deadline, () => (options.osLookup ?? systemLookup)(name));
     return addresses.map((a) => ({ ...a, ttl: OS_TTL_S }));
   };
 }
