@@ -72,15 +72,28 @@ interface ClaimRow {
 /**
  * Claims due deliveries fairly across integrations. Each integration's quota is what the worker says it may
  * take (or, for one it does not know, `newcomer` as its stored circuit allows: an OPEN circuit one probe once
- * its probe time has come). The batch is shared by water-filling: integrations wanting less than an equal share
- * get all they want, the rest an equal share of what remains; rows are then taken in turns (every integration's
- * oldest due row before anyone's second), from a random starting integration. So a backlog of old rows at some
- * destinations never crowds out another destination's new ones.
+ * its probe time has come), and it wants that many or its number of due rows if fewer. The batch is shared by
+ * water-filling: integrations wanting less than an equal share get all they want, the rest an equal share of
+ * what remains; rows are then taken in turns (every integration's oldest due row before anyone's second), from
+ * a random starting integration. So a backlog of old rows at some destinations never crowds out another
+ * destination's new ones, and the batch is used in full. Cost: two index probes per integration with room
+ * (bench/README.md, "Delivery: claim at scale").
  */
 export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<ClaimedIntegration[]> {
+  const { rows } = await pool.query<ClaimRow>(claimStatement(r));
+  const out: ClaimedIntegration[] = [];
+  for (const row of rows) {
+    if (row.version !== null) out.push(claimedIntegration(row));
+    out[out.length - 1].deliveries.push({ id: row.id, eventId: row.event_id, attempts: row.attempts, body: row.body });
+  }
+  return out;
+}
+
+/** The claim's statement and parameters (bench/delivery-claim.ts explains it at scale). */
+export function claimStatement(r: ClaimRequest): { text: string; values: unknown[] } {
   const knownIds = [...r.known.keys()];
-  const { rows } = await pool.query<ClaimRow>(
-    `WITH quota AS MATERIALIZED (
+  return {
+    text: `WITH quota AS MATERIALIZED (
        SELECT w.id AS iid,
               CASE WHEN k.free IS NOT NULL THEN k.free
                    WHEN w.circuit_state = 'OPEN' THEN (coalesce(w.circuit_next_probe_at, now()) <= now())::int
@@ -88,12 +101,17 @@ export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<Clai
                    ELSE $2::int END AS free
        FROM webhook_integrations w LEFT JOIN unnest($3::text[], $4::int[]) AS k(iid, free) ON k.iid = w.id
        WHERE ${CLAIMABLE}
+     ), wants AS MATERIALIZED (
+       -- What each integration can take: its quota, or fewer if it has fewer due rows (counted up to the quota).
+       SELECT q.iid, (SELECT count(*) FROM (SELECT 1 FROM deliveries d WHERE d.integration_id = q.iid AND ${DUE} LIMIT q.free) n)::int AS free
+       FROM quota q WHERE q.free > 0
      ), due AS MATERIALIZED (
-       SELECT q.iid, q.free FROM quota q
-       WHERE q.free > 0 AND EXISTS (SELECT 1 FROM deliveries d WHERE d.integration_id = q.iid AND ${DUE})
+       SELECT iid, free FROM wants WHERE free > 0
      ), levels AS (
-       -- Water-filling: in order of quota, the equal share of what the smaller quotas before leave.
-       SELECT iid, free, ($1::int - coalesce(sum(free) OVER (ORDER BY free, iid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))
+       -- Water-filling: in order of want, the equal share (rounded up; the turns below trim the excess) of what
+       -- the smaller wants before it leave.
+       SELECT iid, free, ($1::int - coalesce(sum(free) OVER (ORDER BY free, iid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                          + count(*) OVER () - row_number() OVER (ORDER BY free, iid))
                          / (count(*) OVER () - row_number() OVER (ORDER BY free, iid) + 1) AS share
        FROM due
      ), level AS (
@@ -136,14 +154,8 @@ export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<Clai
        FROM webhook_integrations w WHERE w.id = o.integration_id AND o.nth = 1
      ) i ON true
      ORDER BY o.integration_id, o.nth`,
-    [r.limit, r.newcomer, knownIds, knownIds.map((id) => r.known.get(id)!), r.leaseMs, r.workerId, String(Math.random())],
-  );
-  const out: ClaimedIntegration[] = [];
-  for (const row of rows) {
-    if (row.version !== null) out.push(claimedIntegration(row));
-    out[out.length - 1].deliveries.push({ id: row.id, eventId: row.event_id, attempts: row.attempts, body: row.body });
-  }
-  return out;
+    values: [r.limit, r.newcomer, knownIds, knownIds.map((id) => r.known.get(id)!), r.leaseMs, r.workerId, String(Math.random())],
+  };
 }
 
 function claimedIntegration(row: ClaimRow): ClaimedIntegration {
@@ -285,9 +297,12 @@ export async function releaseDeliveries(pool: Pool, workerId: string, ids: strin
  * each), never a scan of every pending row.
  */
 export async function msUntilNextDue(pool: Pool): Promise<number | undefined> {
-  const { rows } = await pool.query<{ ms: number | null }>(
-    // An open circuit's integration is next claimable at its probe time, whatever its rows' times.
-    `SELECT extract(epoch FROM min(CASE WHEN w.circuit_state = 'OPEN' AND w.circuit_next_probe_at > now() THEN w.circuit_next_probe_at
+  const { rows } = await pool.query<{ ms: number | null }>(NEXT_DUE_SQL);
+  return rows[0].ms ?? undefined;
+}
+
+/** msUntilNextDue's statement. An open circuit's integration is next claimable at its probe time. */
+export const NEXT_DUE_SQL = `SELECT extract(epoch FROM min(CASE WHEN w.circuit_state = 'OPEN' AND w.circuit_next_probe_at > now() THEN w.circuit_next_probe_at
                                         ELSE x.next_attempt_at END) - now())::float8 * 1000 AS ms
      FROM webhook_integrations w
      LEFT JOIN LATERAL (
@@ -295,7 +310,4 @@ export async function msUntilNextDue(pool: Pool): Promise<number | undefined> {
        WHERE d.integration_id = w.id AND d.status = 'PENDING' AND d.next_attempt_at > now()
        ORDER BY d.next_attempt_at LIMIT 1
      ) x ON true
-     WHERE ${CLAIMABLE}`,
-  );
-  return rows[0].ms ?? undefined;
-}
+     WHERE ${CLAIMABLE}`;

@@ -38,7 +38,7 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number;
   /** Source of jitter, [0, 1). Default Math.random. */
   random?: () => number;
-  /** Circuit breaker thresholds (see circuit.ts; the first probe delay defaults to min(1 s, the first retry delay)). */
+  /** Circuit breaker thresholds (see circuit.ts; the first probe delay defaults to min(1 s, 0.8 × the first retry delay)). */
   circuit?: Omit<CircuitSettings, 'perDestination'>;
 }
 
@@ -85,9 +85,10 @@ export class DeliveryWorker {
       // A claimed delivery must start while its lease still outlasts the attempt with at least half the usual
       // margin; one that waited longer (its destination is slow, or its turn did not come) is released.
       maxWaitMs: Math.max(0, (this.settings.leaseMs - options.timeoutMs) / 2),
-      // An open circuit's first probe comes no later than a delivery's first retry would (1 s, or sooner
-      // with a shorter CF_WEBHOOK_RETRY_SCHEDULE), so the circuit never holds a retry back by more than that.
-      circuit: { probeDelayMs: Math.max(50, Math.min(1000, (options.retrySchedule[0] ?? 1) * 1000)), ...options.circuit },
+      // An open circuit's first probe is allowed by the time the failed delivery's first retry falls due (1 s,
+      // or 80 % of the first retry delay — its earliest with jitter — if that is shorter), so opening the
+      // circuit does not hold back the retry of the delivery that opened it.
+      circuit: { probeDelayMs: Math.max(50, Math.min(1000, 0.8 * (options.retrySchedule[0] ?? 1) * 1000)), ...options.circuit },
     });
     this.results = new ResultBuffer({ pool: options.pool, workerId: this.id, log: options.log });
     options.metrics.observeScheduler(() => this.scheduler.usage());
