@@ -54,7 +54,7 @@ export interface SchedulerSettings {
   poolSlots?: number;
   /** Attempts in flight to a fresh destination (no success yet). Default 1. */
   freshWindow?: number;
-  /** How long an idle destination with a closed circuit is remembered, ms. Default 10 minutes. */
+  /** How long an idle destination (nothing waiting or in flight) is remembered, ms. Default 10 minutes. */
   forgetAfterMs?: number;
   circuit?: Omit<CircuitSettings, 'perDestination'>;
 }
@@ -82,6 +82,8 @@ export interface CircuitChange {
   /** The state before the change (the same as circuit.state when only the limit or the probe time moved). */
   from: CircuitState;
   circuit: CircuitSnapshot;
+  /** The destination may have due deliveries in the queue (so its next probe is worth a claim of its own). */
+  queued: boolean;
 }
 
 interface Destination {
@@ -92,6 +94,10 @@ interface Destination {
   waiting: HeldDelivery[];
   running: number;
   lastActive: number;
+  /** The quota the last claim was given for it. */
+  quota: number;
+  /** It may have due deliveries left in the queue: its last claim brought all it could take, or some were released. */
+  queued: boolean;
 }
 
 const POOLS: readonly Pool[] = ['proven', 'fresh', 'failing'];
@@ -104,8 +110,9 @@ export class Scheduler {
   private readonly ring: Destination[] = [];
   private cursor = 0;
   private releases: string[] = [];
-  inflight = 0;
-  waitingCount = 0;
+  private newcomerQuota = 1;
+  private inflightCount = 0;
+  private waitingCount = 0;
   private readonly inflightOf: Record<Pool, number> = { proven: 0, fresh: 0, failing: 0 };
   private readonly activeOf: Record<Pool, number> = { proven: 0, fresh: 0, failing: 0 };
 
@@ -115,10 +122,15 @@ export class Scheduler {
     this.forgetAfterMs = settings.forgetAfterMs ?? 10 * 60_000;
   }
 
+  /** Attempts in flight, all destinations together. */
+  get inflight(): number {
+    return this.inflightCount;
+  }
+
   /** Rows all destinations may still hold (in flight + waiting), so a claim never brings more. */
   get room(): number {
     const { concurrency, perDestination, prefetch } = this.settings;
-    return Math.ceil(concurrency * (1 + prefetch / perDestination)) - this.inflight - this.waitingCount;
+    return Math.ceil(concurrency * (1 + prefetch / perDestination)) - this.inflightCount - this.waitingCount;
   }
 
   /**
@@ -129,16 +141,17 @@ export class Scheduler {
   quotas(now: number): { known: Map<string, number>; newcomer: number; full: boolean } {
     const known = new Map<string, number>();
     let full = false;
+    this.newcomerQuota = Math.min(this.freshWindow, Math.max(1, Math.floor(this.poolSlots / (this.activeOf.fresh + 1))));
     for (const d of this.known.values()) {
       const pool = this.poolOf(d);
       const cap = Math.min(this.limit(d, now), this.share(pool, d));
       const prefetch = pool === 'proven' ? Math.floor((this.settings.prefetch * cap) / this.settings.perDestination) : 0;
       const free = Math.max(0, cap + prefetch - d.running - d.waiting.length);
       known.set(d.id, free);
+      d.quota = free;
       if (free === 0 && cap > 0) full = true;
     }
-    const newcomer = Math.min(this.freshWindow, Math.max(1, Math.floor(this.poolSlots / (this.activeOf.fresh + 1))));
-    return { known, newcomer, full };
+    return { known, newcomer: this.newcomerQuota, full };
   }
 
   /** Takes what a claim brought. A destination seen for the first time starts from its stored circuit. */
@@ -159,14 +172,23 @@ export class Scheduler {
           waiting: [],
           running: 0,
           lastActive: now,
+          quota: this.newcomerQuota,
+          queued: false,
         };
         this.known.set(d.id, d);
       }
       d.version = c.version;
       d.target = c.target;
+      d.lastActive = now;
+      d.queued = c.deliveries.length >= d.quota;
       const dest = d;
       this.change(dest, () => {
         for (const delivery of c.deliveries) dest.waiting.push({ ...delivery, claimedAt: now, dispatchBy: now + this.settings.maxWaitMs });
+        // Its circuit opened while the claim was under way: keep only what it may send now (the probe).
+        if (dest.circuit.state === 'OPEN') {
+          const keep = Math.max(0, dest.circuit.maxInFlight(now) - dest.running);
+          for (const w of dest.waiting.splice(keep)) this.release(dest, w);
+        }
       });
     }
   }
@@ -191,7 +213,7 @@ export class Scheduler {
 
   /** Round robin from the cursor: the first destination below its share, else the first that may borrow. */
   private pick(now: number): Destination | undefined {
-    if (this.inflight >= this.settings.concurrency) return undefined;
+    if (this.inflightCount >= this.settings.concurrency) return undefined;
     let chosen = -1;
     let borrower = -1;
     for (let k = 0; k < this.ring.length; k++) {
@@ -222,9 +244,9 @@ export class Scheduler {
       d.running--;
       d.lastActive = now;
       changed = d.circuit.record(failure, started.generation, now, retryAfterMs);
-      if (d.circuit.state === 'OPEN') for (const w of d.waiting.splice(0)) this.releases.push(w.id);
+      if (d.circuit.state === 'OPEN') for (const w of d.waiting.splice(0)) this.release(d, w);
     });
-    return changed ? { integrationId: d.id, version: d.version, from, circuit: d.circuit.snapshot() } : undefined;
+    return changed ? { integrationId: d.id, version: d.version, from, circuit: d.circuit.snapshot(), queued: d.queued } : undefined;
   }
 
   /** Deliveries to hand back to the queue unattempted (waited too long, circuit opened, stopping). */
@@ -243,7 +265,7 @@ export class Scheduler {
 
   /** Sends every waiting delivery back (the worker is stopping). */
   releaseAll(): void {
-    for (const d of [...this.ring]) this.change(d, () => d.waiting.splice(0).forEach((w) => this.releases.push(w.id)));
+    for (const d of [...this.ring]) this.change(d, () => d.waiting.splice(0).forEach((w) => this.release(d, w)));
   }
 
   /** Throws if an invariant at the top of this file does not hold (tests call it after every step). */
@@ -260,7 +282,7 @@ export class Scheduler {
       if (inRing !== (d.waiting.length > 0 ? 1 : 0)) throw new Error(`I4: ${d.id} is in the ring ${inRing} times with ${d.waiting.length} waiting`);
     }
     const total = inflightOf.proven + inflightOf.fresh + inflightOf.failing;
-    if (total !== this.inflight || this.inflight > this.settings.concurrency) throw new Error(`I1: inflight ${this.inflight}, sum ${total}`);
+    if (total !== this.inflightCount || total > this.settings.concurrency) throw new Error(`I1: inflight ${this.inflightCount}, sum ${total}`);
     for (const p of POOLS) {
       if (inflightOf[p] !== this.inflightOf[p]) throw new Error(`I1: ${p} inflight ${this.inflightOf[p]}, sum ${inflightOf[p]}`);
       if (activeOf[p] !== this.activeOf[p]) throw new Error(`I3: ${p} active ${this.activeOf[p]}, counted ${activeOf[p]}`);
@@ -300,8 +322,13 @@ export class Scheduler {
   private dropExpired(d: Destination, now: number): void {
     if (d.waiting.length === 0 || d.waiting[0].dispatchBy >= now) return;
     this.change(d, () => {
-      while (d.waiting.length > 0 && d.waiting[0].dispatchBy < now) this.releases.push(d.waiting.shift()!.id);
+      while (d.waiting.length > 0 && d.waiting[0].dispatchBy < now) this.release(d, d.waiting.shift()!);
     });
+  }
+
+  private release(d: Destination, w: HeldDelivery): void {
+    this.releases.push(w.id);
+    d.queued = true;
   }
 
   /** Applies `mutate` to `d` and keeps the counters and the ring in step with it (I1, I3, I4). */
@@ -311,7 +338,7 @@ export class Scheduler {
     const after = { pool: this.poolOf(d), running: d.running, waiting: d.waiting.length };
     this.inflightOf[before.pool] -= before.running;
     this.inflightOf[after.pool] += after.running;
-    this.inflight += after.running - before.running;
+    this.inflightCount += after.running - before.running;
     this.waitingCount += after.waiting - before.waiting;
     if (before.running > 0 || before.waiting > 0) this.activeOf[before.pool]--;
     if (after.running > 0 || after.waiting > 0) this.activeOf[after.pool]++;

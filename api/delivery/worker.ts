@@ -190,7 +190,8 @@ export class DeliveryWorker {
           this.settings.metrics.circuitTransitions.inc({ state: state.toLowerCase() });
           this.settings.log.info({ integration: started.integrationId, from: change.from, to: state, last_error: completion.error ?? `HTTP ${completion.statusCode}` }, 'delivery circuit changed');
         }
-        if (nextProbeAt !== null) this.wakeIn(nextProbeAt - Date.now());
+        // A probe needs a claim of its own only for deliveries already due; a retry's timer brings its own.
+        if (nextProbeAt !== null && change.queued) this.wakeIn(nextProbeAt - Date.now());
       }
       this.pump();
       if (this.scheduler.inflight === 0) this.whenIdle.splice(0).forEach((r) => r());
