@@ -110,27 +110,6 @@ async function explain(pool: Pool, text: string, values: unknown[]): Promise<{ m
   return { ms: median(times), rows, buffers };
 }
 
-/**
- * Wall time as the worker runs it: a named (prepared) statement, whose plan Postgres caches after five runs;
- * the median of runs 6–12, each rolled back.
- */
-async function asRun(pool: Pool, statement: { name: string; text: string; values: unknown[] }): Promise<number> {
-  const client = await pool.connect();
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < 12; i++) {
-      await client.query('BEGIN');
-      const t = performance.now();
-      await client.query({ ...statement, name: `${statement.name}_bench` });
-      if (i >= 5) times.push(performance.now() - t);
-      await client.query('ROLLBACK');
-    }
-  } finally {
-    client.release();
-  }
-  return median(times);
-}
-
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   // A cluster of its own, removed afterwards (a million rows take over a gigabyte).
@@ -140,7 +119,6 @@ async function main(): Promise<void> {
   try {
     await migrate(pool, pino({ level: 'warn' }));
     const results: Array<[string, { ms: number; rows: number; buffers: number }]> = [];
-    const wall: string[] = [];
     for (const { integrations, perIntegration } of SCALES) {
       const t = Date.now();
       await seed(pool, integrations, perIntegration);
@@ -164,8 +142,6 @@ async function main(): Promise<void> {
         const all = claim(knowsAll, 1);
         await run(`claim, a worker that knows all ${integrations.toLocaleString('en')} (96 free each)`, all.text, all.values);
       }
-      const ms = await asRun(pool, ten);
-      wall.push(`${scale}: ${ms.toFixed(1)} ms`);
       await run('previous claim (0de1507), nothing in flight', OLD_CLAIM, old(new Map()));
       await run(`previous claim (0de1507), all ${integrations.toLocaleString('en')} busy (96 free each)`, OLD_CLAIM, old(knowsAll));
       await run('next due time (per integration, through the queue index)', NEXT_DUE_SQL, []);
@@ -177,10 +153,7 @@ async function main(): Promise<void> {
     }
     const body = `\`npx tsx bench/delivery-claim.ts\` — integrations × pending deliveries each (90 % due, 10 % waiting for a retry), PostgreSQL 18 embedded, EXPLAIN (ANALYZE, BUFFERS) in a rolled-back transaction (so every run sees the same queue), batch of 256; "previous" is the statement this one replaced, on the same data in the same run. Last run ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}.
 
-${lines.join('\n')}
-
-The claim as the worker runs it (a named statement, its plan cached; client wall time including the round trip, a
-worker holding 10 proven integrations): ${wall.join('; ')}.`;
+${lines.join('\n')}`;
     process.stdout.write(`\n${body}\n`);
     recordSection('Delivery: claim at scale', body);
   } finally {

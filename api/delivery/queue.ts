@@ -15,13 +15,6 @@ import type { DeliveryTarget } from './request';
  */
 const CLAIMABLE = `w.status <> 'DISABLED'`;
 
-/**
- * The queue's statements run as named (prepared) statements: parsed once per connection, and after a few runs
- * planned once. The claim is a long statement run hundreds of times a second; planning it each time cost more
- * than running it (0.8 of 1.1 ms with a few due rows).
- */
-const STATEMENT = { claim: 'delivery_claim', complete: 'delivery_complete', release: 'delivery_release', nextDue: 'delivery_next_due' } as const;
-
 /** A delivery row that is due and not held by a live lease. */
 const DUE = `d.status = 'PENDING' AND d.next_attempt_at <= now() AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())`;
 
@@ -99,10 +92,9 @@ export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<Clai
 }
 
 /** The claim's statement and parameters (bench/delivery-claim.ts explains it at scale). */
-export function claimStatement(r: ClaimRequest): { name: string; text: string; values: unknown[] } {
+export function claimStatement(r: ClaimRequest): { text: string; values: unknown[] } {
   const knownIds = [...r.known.keys()];
   return {
-    name: STATEMENT.claim,
     text: `WITH quota AS MATERIALIZED (
        SELECT w.id AS iid,
               CASE WHEN k.free IS NOT NULL THEN k.free
@@ -224,9 +216,8 @@ export interface CircuitRecord {
 export async function completeDeliveries(pool: Pool, workerId: string, batch: Completion[], circuits: CircuitRecord[] = []): Promise<void> {
   const col = <K extends keyof Completion>(k: K) => batch.map((c) => c[k]);
   const at = (ms: number | null) => (ms === null ? null : new Date(ms));
-  await pool.query({
-    name: STATEMENT.complete,
-    text: `WITH r AS (
+  await pool.query(
+    `WITH r AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::timestamptz[],
                             $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[],
                             array_fill($13::text, ARRAY[cardinality($1::text[])]))
@@ -272,7 +263,7 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
        FROM changes ch JOIN webhook_integrations w2 ON w2.id = ch.iid
      ) x
      WHERE w.id = x.iid AND (x.heals OR x.keeps)`,
-    values: [
+    [
       col('deliveryId'),
       col('integrationId'),
       col('status'),
@@ -294,7 +285,7 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
       circuits.map((c) => at(c.circuit.changedAt)),
       circuits.map((c) => at(c.circuit.nextProbeAt)),
     ],
-  });
+  );
 }
 
 /**
@@ -303,12 +294,11 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
  * instead of after their lease, and still in their due order (next_attempt_at is untouched).
  */
 export async function releaseDeliveries(pool: Pool, workerId: string, ids: string[]): Promise<void> {
-  await pool.query({
-    name: STATEMENT.release,
-    text: `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
-           WHERE id = ANY ($1::text[]) AND leased_by = $2 AND status = 'PENDING'`,
-    values: [ids, workerId],
-  });
+  await pool.query(
+    `UPDATE deliveries SET lease_expires_at = NULL, leased_by = NULL
+     WHERE id = ANY ($1::text[]) AND leased_by = $2 AND status = 'PENDING'`,
+    [ids, workerId],
+  );
 }
 
 /**
@@ -317,7 +307,7 @@ export async function releaseDeliveries(pool: Pool, workerId: string, ids: strin
  * each), never a scan of every pending row.
  */
 export async function msUntilNextDue(pool: Pool): Promise<number | undefined> {
-  const { rows } = await pool.query<{ ms: number | null }>({ name: STATEMENT.nextDue, text: NEXT_DUE_SQL });
+  const { rows } = await pool.query<{ ms: number | null }>(NEXT_DUE_SQL);
   return rows[0].ms ?? undefined;
 }
 
