@@ -22,10 +22,10 @@ attempts. Name resolution runs on c-ares with per-lookup timeouts and a negative
 every integration has its own connection pool.
 
 What the new scheduler costs (see "Delivery: before and after the fair scheduler" for interleaved runs): the
-claim is a longer statement — per-integration reads of up to twice an equal share, water-filling, turns, locking
-only the chosen rows — that plans in about 0.8 ms against 0.3 ms; at 1,000 integrations and 1,000,000 pending
-rows it runs in 27 ms against 555 ms for the previous one ("Delivery: claim at scale"). Result writes also store
-circuit changes, in the same statement.
+claim is a longer statement — per-integration reads of up to twice an equal share, taken in turns, locking only
+the chosen rows — that plans in 0.7–1.0 ms against 0.35–0.55 ms with a few due rows; at 1,000 integrations and
+1,000,000 pending rows it runs in 27 ms against 555 ms for the previous one ("Delivery: claim at scale"). Result
+writes also store circuit changes, in the same statement.
 
 Tried and not kept (2026-12-01): counting each integration's due rows up to its quota before claiming (413 ms at
 1,000 integrations × 96 free: it read 96,000 index entries); counting up to an equal share and then reading again

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     if (parts.has('throughput')) sections.push(await throughputTable(pool, rx, Number(process.env.BENCH_EVENTS ?? 10_000)));
     if (parts.has('latency')) sections.push(await latencyTable(pool, rx));
     if (parts.has('isolation')) {
-      const run = { events: 5000, rate: 500, seconds: 5, rounds: Number(process.env.BENCH_ROUNDS ?? 3) };
+      const run = { events: 5000, rate: 500, seconds: 5, rounds: Number(process.env.BENCH_ROUNDS ?? 5) };
       const rows = await isolation(pool, rx, rx.ports[0], run);
       sections.push(
         `Isolation: one healthy destination beside failing ones of mixed kinds, each with 50 due deliveries older than the healthy one's; medians of ${run.rounds} rounds, run in turn:\n\n${isolationTable(rows, run)}`,
