@@ -7,7 +7,8 @@ would have taken theirs first. Kinds, in turn: hang (reads the request, never an
 the default 15 s, so during a run they only ever hold slots), slow-500 (500 after 5 s), reset, refused (a closed
 port), an unresolvable name and a name whose lookup hangs (a stand-in for DNS in the worker process, so no
 lookup leaves the machine). The hang, slow-500 and reset servers run in a child process, one port per kind, so
-the integrations of a kind share an origin. Each row: the failing integrations are created, 2 s pass, then the
+the integrations of a kind share an origin. Each row: the failing integrations are created (and the tables
+vacuumed, so the setup's own churn is not in the measurement), 2 s pass, then the
 healthy one's durable throughput (5,000 events) and its event→receipt latency at 500 events/s for 5 s are
 measured; "attempts to failing ones meanwhile" counts the attempts recorded for the failing destinations during
 those measurements (hanging ones are recorded only when they time out). Before this change the healthy
