@@ -11,7 +11,7 @@ import { loadConfig } from '../api/config';
 import { startEmbeddedPostgres } from '../api/db/embedded';
 import { grantEvents, type GrantRow } from '../api/grants/workflow';
 import { newId } from '../api/ids';
-import { newSigningSecret } from '../api/webhook-integrations/store';
+import { newSigningSecret } from '../api/webhook-integrations/secrets';
 import { startService } from '../api/service';
 
 /**

@@ -5,8 +5,10 @@ import pino from 'pino';
 import { createApiKey } from '../../api/auth/api-keys';
 import { loadConfig } from '../../api/config';
 import type { Database } from '../../api/db/client';
+import type { Keyring } from '../../api/secrets/keyring';
 import { startService } from '../../api/service';
 import { createTestDatabase } from './database';
+import { TEST_ENCRYPTION_KEY } from './encryption';
 
 export interface TestService {
   baseUrl: string;
@@ -15,6 +17,8 @@ export interface TestService {
   readOnlyApiKey: string;
   databaseUrl: string;
   db: Database;
+  /** The service's encryption keys (to check what is stored). */
+  keyring: Keyring;
   stop(): Promise<void>;
 }
 
@@ -29,6 +33,7 @@ function baseEnv(databaseUrl: string, apiKey: string): Record<string, string> {
     CF_BOOTSTRAP_API_KEY: apiKey,
     CF_WEBHOOK_ALLOW_HTTP: 'true',
     LOG_LEVEL: process.env.CF_TEST_LOG_LEVEL ?? 'silent',
+    ...(databaseUrl ? { CF_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY } : {}),
   };
 }
 
@@ -40,7 +45,7 @@ export async function startTestService(opts: { env?: Record<string, string>; dat
   const config = loadConfig(env);
   const service = await startService(config, pino({ level: env.LOG_LEVEL }));
   const { secret: readOnlyApiKey } = await createApiKey(service.db.pool, { name: 'test-read-only', role: 'read_only' });
-  return { baseUrl: service.url!, apiKey, readOnlyApiKey, databaseUrl, db: service.db, stop: () => service.stop() };
+  return { baseUrl: service.url!, apiKey, readOnlyApiKey, databaseUrl, db: service.db, keyring: service.keyring, stop: () => service.stop() };
 }
 
 export interface ServiceProcess {
