@@ -3,8 +3,7 @@
  * come back redacted, so refresh keeps what the state has and reports no drift on them (it cannot see them),
  * while every other attribute is still compared; the data source shows names without values.
  */
-import { startTestService, type TestService } from '../support/service';
-import { api, buildMirror, Workspace } from './harness';
+import { acceptanceContext, api, type Workspace } from './harness';
 
 const SECRET = 'ro-secret-3c9e1a4f';
 
@@ -24,38 +23,24 @@ output "id" {
 `;
 
 describe('read-only credentials', () => {
-  let service: TestService;
-  let mirror: string;
+  const ctx = acceptanceContext();
   let client: ReturnType<typeof api>;
   let ws: Workspace;
   let id: string;
   let readOnly: Record<string, string>;
-  const workspaces: Workspace[] = [];
-
-  const workspace = () => {
-    const w = new Workspace(mirror, { CF_API_URL: service.baseUrl, CF_API_KEY: service.apiKey });
-    workspaces.push(w);
-    return w;
-  };
 
   beforeAll(async () => {
-    [service, mirror] = await Promise.all([startTestService(), buildMirror()]);
-    client = api(service.baseUrl, service.apiKey);
-    readOnly = { CF_API_KEY: service.readOnlyApiKey };
-    ws = workspace();
+    client = api(ctx.service.baseUrl, ctx.service.apiKey);
+    readOnly = { CF_API_KEY: ctx.service.readOnlyApiKey };
+    ws = ctx.workspace();
     ws.write(config());
     await ws.init();
     await ws.ok(['apply', '-auto-approve']);
     id = (await ws.ok(['output', '-raw', 'id'])).stdout;
   });
 
-  afterAll(async () => {
-    for (const w of workspaces) w.remove();
-    await service?.stop();
-  });
-
   test('the API shows the read-only key each header without its value', async () => {
-    const reader = api(service.baseUrl, service.readOnlyApiKey);
+    const reader = api(ctx.service.baseUrl, ctx.service.readOnlyApiKey);
     expect((await reader.get(id)).body.headers).toEqual([
       { key: 'Authorization', redacted: true },
       { key: 'X-Team', redacted: true },
@@ -88,7 +73,7 @@ describe('read-only credentials', () => {
   });
 
   test('an import with a read-only key stores no values; the data source shows names only', async () => {
-    const other = workspace();
+    const other = ctx.workspace();
     other.write(config());
     await other.init();
     await other.ok(['import', 'commonfate_webhook_integration.hook', id], 0, readOnly);
@@ -99,7 +84,7 @@ describe('read-only credentials', () => {
     ]);
     expect(other.read('terraform.tfstate')).not.toContain(SECRET);
 
-    const reader = workspace();
+    const reader = ctx.workspace();
     reader.write(`
 data "commonfate_webhook_integration" "found" {
   id = "${id}"

@@ -5,8 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestService, type TestService } from '../support/service';
-import { api, buildMirror, Workspace } from './harness';
+import { acceptanceContext, api, type Workspace } from './harness';
 
 const FIRST = 'wo-first-4f1c9a7e2b';
 const SECOND = 'wo-second-8d0b3e6a51';
@@ -48,24 +47,19 @@ output "id" {
 }
 
 describe('write-only header values', () => {
-  let service: TestService;
-  let mirror: string;
+  const ctx = acceptanceContext({ env: { CF_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8' } });
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let client: ReturnType<typeof api>;
   let ws: Workspace;
   let id: string;
-  const workspaces: Workspace[] = [];
-
-  const workspace = (env: Record<string, string> = {}) => {
-    const w = new Workspace(mirror, { CF_API_URL: service.baseUrl, CF_API_KEY: service.apiKey, ...env });
-    workspaces.push(w);
-    return w;
-  };
 
   /** Headers the integration's test event arrives with at the receiver. */
   async function delivered(): Promise<IncomingHttpHeaders> {
     const before = receiver.received.length;
-    const res = await fetch(`${service.baseUrl}/v1/webhook-integrations/${id}/test`, { method: 'POST', headers: { authorization: `Bearer ${service.apiKey}` } });
+    const res = await fetch(`${ctx.service.baseUrl}/v1/webhook-integrations/${id}/test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ctx.service.apiKey}` },
+    });
     expect(res.status).toBe(200);
     expect(receiver.received.length).toBe(before + 1);
     return receiver.received[before];
@@ -84,22 +78,14 @@ describe('write-only header values', () => {
   }
 
   beforeAll(async () => {
-    [service, mirror, receiver] = await Promise.all([
-      startTestService({ env: { CF_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8' } }),
-      buildMirror(),
-      startReceiver(),
-    ]);
-    client = api(service.baseUrl, service.apiKey);
-    ws = workspace({ TF_VAR_token: FIRST });
+    receiver = await startReceiver();
+    client = api(ctx.service.baseUrl, ctx.service.apiKey);
+    ws = ctx.workspace({ TF_VAR_token: FIRST });
     ws.write(config({ url: receiver.url, version: 1 }));
     await ws.init();
   });
 
-  afterAll(async () => {
-    for (const w of workspaces) w.remove();
-    await new Promise((r) => receiver?.server.close(r));
-    await service?.stop();
-  });
+  afterAll(() => new Promise((r) => receiver?.server.close(r)));
 
   test('create: value_wo reaches the API and the receiver, never the plan or the state; the next plan is empty', async () => {
     const plan = await ws.ok(['plan']);
@@ -167,7 +153,7 @@ describe('write-only header values', () => {
   });
 
   test('an import block imports it, sends the write-only values, and leaves them out of the state', async () => {
-    const other = workspace({ TF_VAR_token: SECOND });
+    const other = ctx.workspace({ TF_VAR_token: SECOND });
     other.write(`${config({ url: receiver.url, version: 2, name: 'Renamed sink' })}
 import {
   to = commonfate_webhook_integration.hook
@@ -187,7 +173,7 @@ import {
   });
 
   test('terraform import copies what the credentials may read; the next apply leaves the state without it', async () => {
-    const other = workspace({ TF_VAR_token: SECOND });
+    const other = ctx.workspace({ TF_VAR_token: SECOND });
     other.write(config({ url: receiver.url, version: 2, name: 'Renamed sink' }));
     await other.init();
     await other.ok(['import', 'commonfate_webhook_integration.hook', id]);
@@ -209,7 +195,7 @@ import {
     ['neither', '{ key = "A" }', '', 'Missing header value', 'needs a value'],
     ['value_wo without headers_wo_version', '{ key = "A", value_wo = "y" }', '', 'Missing headers_wo_version', 'headers_wo_version is required'],
   ])('plan refuses %s, pointing at the header', async (_label, header, extra, summary, detail) => {
-    const w = workspace();
+    const w = ctx.workspace();
     w.write(`
 resource "commonfate_webhook_integration" "bad" {
   name    = "n"
