@@ -19,6 +19,8 @@ export interface TestService {
   db: Database;
   /** The service's encryption keys (to check what is stored). */
   keyring: Keyring;
+  /** Resolves once the values stored in plain text before the service started are sealed. */
+  sealed: Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startTestService(opts: { env?: Record<string, string>; dat
   const config = loadConfig(env);
   const service = await startService(config, pino({ level: env.LOG_LEVEL }));
   const { secret: readOnlyApiKey } = await createApiKey(service.db.pool, { name: 'test-read-only', role: 'read_only' });
-  return { baseUrl: service.url!, apiKey, readOnlyApiKey, databaseUrl, db: service.db, keyring: service.keyring, stop: () => service.stop() };
+  return { baseUrl: service.url!, apiKey, readOnlyApiKey, databaseUrl, db: service.db, keyring: service.keyring, sealed: service.sealed, stop: () => service.stop() };
 }
 
 export interface ServiceProcess {
