@@ -116,7 +116,11 @@ describe('at rest', () => {
     const { id } = await create();
     const foreign = new Keyring([Buffer.from(generateKey(), 'base64')]);
     const sealed = foreign.seal('elsewhere', headersContext(id));
-    await ctx.service.db.pool.query(`UPDATE webhook_integrations SET headers = $2::jsonb WHERE id = $1`, [id, JSON.stringify([{ key: 'X-Foreign', sealed }])]);
+    // As a restore from another deployment would leave it (a new version: nothing of it was ever read here).
+    await ctx.service.db.pool.query(`UPDATE webhook_integrations SET headers = $2::jsonb, version = version + 1 WHERE id = $1`, [
+      id,
+      JSON.stringify([{ key: 'X-Foreign', sealed }]),
+    ]);
 
     const res = await ctx.http.agent.get(`${path}/${id}`).set(ctx.http.auth());
     expect(res.status).toBe(500);

@@ -39,7 +39,7 @@ export function toView(row: IntegrationRow, secrets: IntegrationSecrets, access:
     url: row.url,
     send_audit_log_events: row.sendAuditLogEvents,
     send_authorization_events: row.sendAuthorizationEvents,
-    headers: secrets.headersView(row.id, row.headers, access),
+    headers: secrets.headersView(row.id, row.version, row.headers, access),
     filter_for_actions: row.filterForActions as IntegrationView['filter_for_actions'],
     status: row.status,
     last_error: row.lastError,
