@@ -193,7 +193,8 @@ describe('npm start and its keys', () => {
   });
 
   test('DATABASE_URL without a key: exit status 2 and how to make one', async () => {
-    const start = startServiceProcess({ env: { DATABASE_URL: await createTestDatabase() } });
+    // '' is unset, as for every setting (the harness would otherwise give the test service a key).
+    const start = startServiceProcess({ env: { DATABASE_URL: await createTestDatabase(), CF_ENCRYPTION_KEYS: '' } });
     const message = await start.then(
       () => 'started',
       (err: Error) => err.message,

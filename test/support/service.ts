@@ -63,7 +63,7 @@ export interface ServiceProcess {
 /** The real service as a child process (`npm start`'s entry point), for restart and crash tests. */
 export async function startServiceProcess(opts: { env: Record<string, string>; apiKey?: string }): Promise<ServiceProcess> {
   const apiKey = opts.apiKey ?? `test-admin-${randomBytes(16).toString('hex')}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...baseEnv('', apiKey), LOG_LEVEL: 'info', ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...baseEnv(opts.env.DATABASE_URL ?? '', apiKey), LOG_LEVEL: 'info', ...opts.env };
   if (!env.DATABASE_URL) delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/main.ts')], {
     cwd: ROOT,
