@@ -27,6 +27,7 @@ import type { Keyring } from './secrets/keyring';
 import { resealAll } from './secrets/reseal';
 import { checkStoredKeys, SEALED_TABLES } from './secrets/tables';
 import { shutdown, type ShutdownStep } from './shutdown';
+import { IntegrationSecrets } from './webhook-integrations/secrets';
 
 export const VERSION = '0.1.0';
 
@@ -143,6 +144,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const deliveryWorker = new DeliveryWorker({
         pool: db.pool,
         outbound,
+        secrets: new IntegrationSecrets(keyring),
         metrics,
         log: log.child({ part: 'delivery' }),
         retrySchedule: config.CF_WEBHOOK_RETRY_SCHEDULE,

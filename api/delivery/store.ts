@@ -3,6 +3,7 @@ import type { Queryable } from '../queryable';
 import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
 import { newSigningSecret, type IntegrationSecrets, type StoredHeader } from '../webhook-integrations/secrets';
+import { scrubSecrets } from '../webhook-integrations/target-cache';
 import { DELIVERIES_CHANNEL } from './fanout';
 import type { OutboundClient } from './outbound';
 import { deliveryHeaders } from './request';
@@ -174,7 +175,8 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, s
       attempted_at: outcome.startedAt,
       status_code: outcome.statusCode,
       duration_ms: outcome.durationMs,
-      response_excerpt: outcome.responseExcerpt,
+      // Those who may send a test may not read every secret it carries: an echoing receiver's answer is scrubbed.
+      response_excerpt: scrubSecrets(outcome.responseExcerpt, destination),
       error: outcome.error,
     }),
   };

@@ -120,6 +120,21 @@ export class Receiver {
   }
 }
 
+/** Receivers one test file starts (`start`), stopped together by `stopAll` (from its afterAll). */
+export function receiverSet(): { start(behaviour?: Behaviour): Promise<Receiver>; stopAll(): Promise<void> } {
+  const started: Receiver[] = [];
+  return {
+    async start(behaviour) {
+      const r = await new Receiver(behaviour).start();
+      started.push(r);
+      return r;
+    },
+    async stopAll() {
+      for (const r of started.splice(0)) await r.stop();
+    },
+  };
+}
+
 export interface DeliveryTestService {
   baseUrl: string;
   apiKey: string;
