@@ -156,7 +156,8 @@ const SECRETS_INTRO = `\`BENCH_PARTS=secrets npm run bench:delivery\` (bench/del
 throughput and latency runs, with each integration's header value and signing secret stored in plain text (as
 before encryption at rest: nothing to decrypt) and sealed (AES-256-GCM, as the API stores them: the worker opens
 each integration's target once and keeps it by version, api/webhook-integrations/target-cache.ts), in turn: plain,
-sealed, plain, sealed… The plain runs are the in-run baseline.`;
+sealed, plain, sealed… The plain runs are the in-run baseline. On this shared 2-core machine single runs move by
+±40 % or more with the load (other tests and benchmarks run beside it): compare the medians, and the load below.`;
 
 /** Replaces (or appends) the "Delivery" section of bench/README.md, leaving other sections alone. */
 function writeReadme(tables: string): void {
@@ -166,7 +167,8 @@ function writeReadme(tables: string): void {
 
 \`npm run bench:delivery\` — the real worker (\`CF_ROLE=worker\`, ${GLOBAL} in flight, ${PER_DESTINATION} per destination) on an
 embedded PostgreSQL 18: events are committed with their delivery rows (\`emitAuditEvents\`, the API's code path), then
-claimed (SKIP LOCKED, leased), signed (Standard Webhooks), POSTed over keep-alive undici pools to loopback receivers
+claimed (SKIP LOCKED, leased), their integrations' sealed header value and signing secret opened (once per
+integration version), signed (Standard Webhooks), POSTed over keep-alive undici pools to loopback receivers
 (a child process answering 204), and their attempts and results written back. "Durable deliveries/s" counts from the
 first commit until every delivery is SUCCEEDED in the database. Baseline: a raw undici POST loop with the same
 payload and concurrency, no database and no signing, in the same run. Goals: ≥ 0.5× raw, ≥ 3,000 durable
