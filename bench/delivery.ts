@@ -155,8 +155,8 @@ async function main(): Promise<void> {
 const SECRETS_INTRO = `\`BENCH_PARTS=secrets npm run bench:delivery\` (bench/delivery-secrets.ts) — the worker of "Delivery", the same
 throughput and latency runs, with each integration's header value and signing secret stored in plain text (as
 before encryption at rest: nothing to decrypt) and sealed (AES-256-GCM, as the API stores them: the worker opens
-each integration's target once and keeps it by version, api/webhook-integrations/target-cache.ts), in turn: plain,
-sealed, plain, sealed… The plain runs are the in-run baseline. On this shared 2-core machine single runs move by
+each integration's target once and keeps it by version, api/webhook-integrations/target-cache.ts), in turn (ABBA:
+plain, sealed, sealed, plain…). The plain runs are the in-run baseline. On this shared 2-core machine single runs move by
 ±40 % or more with the load (other tests and benchmarks run beside it): compare the medians, and the load below.`;
 
 /** Replaces (or appends) the "Delivery" section of bench/README.md, leaving other sections alone. */
