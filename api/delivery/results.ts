@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { completeDeliveries, type CircuitRecord, type Completion } from './queue';
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 export interface ResultBufferOptions {
   pool: Pool;
   workerId: string;
@@ -87,8 +89,12 @@ export class ResultBuffer {
         this.pending.unshift(...batch);
         for (const [id, c] of circuits) if (!this.circuits.has(id)) this.circuits.set(id, c);
         this.failures++;
-        const retryIn = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
-        this.options.log.warn({ err: { message: err.message, code: err.code }, count: batch.length, retry_in_ms: retryIn }, 'recording delivery results failed; retrying');
+        // 23503: a delivery of the batch was deleted (its integration removed) while the statement ran. The
+        // statement skips deliveries that no longer exist, so running it again succeeds: at once, and not a
+        // warning. Anything else (the database away, a timeout) backs off.
+        const vanished = err.code === FOREIGN_KEY_VIOLATION && this.failures <= 3;
+        const retryIn = vanished ? 0 : Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
+        this.options.log[vanished ? 'debug' : 'warn']({ err: { message: err.message, code: err.code }, count: batch.length, retry_in_ms: retryIn }, 'recording delivery results failed; retrying');
         if (!this.stopped) setTimeout(() => void this.write().catch(() => undefined), retryIn).unref();
         throw err;
       })
