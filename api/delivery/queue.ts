@@ -46,7 +46,7 @@ export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<Clai
     `WITH cand AS (
        SELECT w.id AS iid, coalesce(b.free, $2::int) AS free
        FROM webhook_integrations w LEFT JOIN unnest($3::text[], $4::int[]) AS b(iid, free) ON b.iid = w.id
-       WHERE w.status <> 'DISABLED'
+       WHERE w.status NOT IN ('DISABLED', 'PAUSED')
      ), due AS (
        SELECT x.id FROM cand CROSS JOIN LATERAL (
          SELECT d.id, d.next_attempt_at FROM deliveries d
@@ -148,6 +148,8 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
        last_error = CASE WHEN h.health = 'ok' THEN NULL ELSE h.health_error END
      FROM h
      WHERE w.id = h.iid
+       -- An attempt that finishes after its integration was paused leaves the operator's PAUSED in place.
+       AND w.status <> 'PAUSED'
        AND ((h.health = 'ok' AND w.status = 'UNHEALTHY')
          OR (h.health = 'exhausted' AND w.status <> 'DISABLED')
          OR h.health = 'gone')`,

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Queryable } from '../queryable';
 import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
+import { holdRequeueLock } from '../retention/locks';
 import { newSigningSecret } from '../webhook-integrations/store';
 import { DELIVERIES_CHANNEL } from './fanout';
 import type { OutboundClient } from './outbound';
@@ -94,9 +95,11 @@ export async function getDelivery(pool: Queryable, integrationId: string, id: st
 
 /**
  * Queues a delivery for an attempt now, whatever its state (a delivered one is sent again, same `webhook-id`).
- * 409 while an attempt is in flight. The attempt budget starts over. Runs in the caller's transaction.
+ * 409 while an attempt is in flight, or when retention has removed its event. The attempt budget starts over.
+ * Runs in the caller's transaction, holding the re-queue lock so its event cannot be dropped meanwhile.
  */
 export async function retryDelivery(tx: PoolClient, integrationId: string, id: string): Promise<DeliveryView> {
+  await holdRequeueLock(tx);
   const { rows } = await tx.query<DeliveryRow>(
     'SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2 FOR UPDATE',
     [id, integrationId],
@@ -105,6 +108,9 @@ export async function retryDelivery(tx: PoolClient, integrationId: string, id: s
   if (rows[0].status === 'PENDING' && rows[0].lease_expires_at && rows[0].lease_expires_at > new Date()) {
     throw conflict(`Delivery ${id} has an attempt in flight; retry it once that attempt has finished.`);
   }
+  if (!(await eventStored(tx, rows[0]))) {
+    throw conflict(`The event of delivery ${id} (${rows[0].event_id}) is past retention and was removed; there is nothing to send again.`);
+  }
   const { rows: updated } = await tx.query<DeliveryRow>(
     `UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_expires_at = NULL,
        leased_by = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
@@ -112,6 +118,13 @@ export async function retryDelivery(tx: PoolClient, integrationId: string, id: s
   );
   await tx.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
   return deliveryView(updated[0]);
+}
+
+/** Whether a delivery's event is still stored (retention removes events whose deliveries are all finished). */
+export async function eventStored(db: Queryable, d: { event_kind: 'AUDIT' | 'AUTHORIZATION'; event_id: string }): Promise<boolean> {
+  const table = d.event_kind === 'AUDIT' ? 'audit_events' : 'authorization_evaluations';
+  const { rowCount } = await db.query(`SELECT 1 FROM ${table} WHERE id = $1`, [d.event_id]);
+  return (rowCount ?? 0) > 0;
 }
 
 /**
@@ -149,7 +162,8 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
   const delivered = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
   if (delivered) {
     const { rowCount } = await pool.query(
-      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL WHERE id = $1 AND status <> 'HEALTHY'`,
+      // A paused integration stays paused: only …/resume undoes what an operator did.
+      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL WHERE id = $1 AND status IN ('UNHEALTHY', 'DISABLED')`,
       [integrationId],
     );
     if (rowCount) await pool.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);

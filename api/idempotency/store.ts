@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { AppError } from '../errors';
+import type { Queryable } from '../queryable';
 
 /**
  * Idempotency keys (the IETF httpapi Idempotency-Key draft, as Stripe and Svix serve it). A POST sent with a
@@ -75,8 +76,8 @@ export async function saveIdempotentResponse(tx: PoolClient, scope: IdempotencyS
 }
 
 /** Deletes expired keys, at most `limit` at a time; returns how many went. */
-export async function pruneIdempotencyKeys(pool: Pool, limit = 10_000): Promise<number> {
-  const { rowCount } = await pool.query(
+export async function pruneIdempotencyKeys(db: Queryable, limit = 10_000): Promise<number> {
+  const { rowCount } = await db.query(
     `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1)`,
     [limit],
   );

@@ -105,7 +105,9 @@ export const IntegrationSchema = z
     send_authorization_events: z.boolean(),
     headers: z.array(HeaderSchema),
     filter_for_actions: z.array(z.enum(AUDIT_ACTIONS)),
-    status: z.enum(['HEALTHY', 'UNHEALTHY', 'DISABLED']).meta({ description: 'Delivery health of the destination.' }),
+    status: z
+      .enum(['HEALTHY', 'UNHEALTHY', 'DISABLED', 'PAUSED'])
+      .meta({ description: 'Delivery health of the destination, or PAUSED while an operator holds its deliveries (POST …/pause, …/resume).' }),
     last_error: z.string().nullable().meta({ description: 'Why the latest delivery failed, while UNHEALTHY or DISABLED.' }),
     created_at: z.iso.datetime({ offset: true }),
     updated_at: z.iso.datetime({ offset: true }),

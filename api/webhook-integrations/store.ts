@@ -125,7 +125,8 @@ async function missedWrite(db: Queryable, id: string): Promise<never> {
  * read-modify-write race), and every write bumps the version, so concurrent writers get distinct ETags.
  *
  * A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410) and last error belonged to the
- * old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
+ * old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume — unless an
+ * operator paused it, which only …/resume undoes.
  */
 async function updateColumns(db: Queryable, id: string, c: Partial<IntegrationInput>, condition: VersionCondition): Promise<IntegrationRow> {
   if (Array.isArray(condition) && condition.length === 0) return missedWrite(db, id);
@@ -137,7 +138,7 @@ async function updateColumns(db: Queryable, id: string, c: Partial<IntegrationIn
        send_authorization_events = coalesce($5, send_authorization_events),
        headers = coalesce($6::jsonb, headers),
        filter_for_actions = coalesce($7::text[], filter_for_actions),
-       status = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 'HEALTHY' ELSE status END,
+       status = CASE WHEN $3 IS NOT NULL AND $3 <> url AND status <> 'PAUSED' THEN 'HEALTHY' ELSE status END,
        last_error = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE last_error END,
        version = version + 1,
        updated_at = now()
