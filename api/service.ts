@@ -34,6 +34,8 @@ export interface RunningService {
   url: string;
   databaseUrl: string;
   db: Database;
+  /** The retention sweeper of this process (tests and benchmarks sweep on demand with `sweepOnce`). */
+  retention: Sweeper;
   /**
    * Resolves with the reason if the service can no longer work: the embedded database stopped and could not be
    * restarted. The caller should stop the service and exit non-zero. Pending otherwise (always, with DATABASE_URL).
@@ -226,6 +228,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       url,
       databaseUrl,
       db,
+      retention: sweeper,
       failed: embedded?.failed ?? new Promise<Error>(() => undefined),
       stop() {
         stopping ??= runCleanup();
