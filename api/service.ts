@@ -13,9 +13,11 @@ import { Listener } from './db/listener';
 import { listMigrations, migrate, pendingMigrations } from './db/migrate';
 import { createApp, createOperationsApp } from './http/app';
 import { DELIVERIES_CHANNEL } from './delivery/fanout';
+import { PAUSED_CHANNEL } from './delivery-control/store';
 import { ServiceMetrics } from './delivery/metrics';
 import { OutboundClient } from './delivery/outbound';
-import { SsrfPolicy, type Resolver } from './delivery/ssrf';
+import type { Resolver } from './delivery/dns';
+import { SsrfPolicy } from './delivery/ssrf';
 import { DeliveryWorker } from './delivery/worker';
 import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
@@ -53,7 +55,7 @@ export interface RunningService {
 export interface ServiceParts {
   /** Puts grants in place in the target system. Default: the built-in one that records assignments. */
   provisioner?: Provisioner;
-  /** Name resolution for outbound deliveries. Default: the system resolver. */
+  /** Where delivery host names resolve (tests: a stand-in for DNS). Default: the system's (api/delivery/dns.ts). */
   resolver?: Resolver;
 }
 
@@ -132,7 +134,9 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
     const outbound = new OutboundClient({
       policy: ssrfPolicy,
       timeoutMs: config.CF_WEBHOOK_TIMEOUT_MS,
-      connectionsPerOrigin: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
+      connectTimeoutMs: config.CF_WEBHOOK_CONNECT_TIMEOUT_MS,
+      dnsTimeoutMs: config.CF_WEBHOOK_DNS_TIMEOUT_MS,
+      connectionsPerDestination: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
       resolver: parts.resolver,
     });
     cleanup.unshift({ name: 'closing outbound connections', run: () => outbound.close() });
@@ -158,6 +162,8 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const grantWorker = new GrantWorker(db.pool, parts.provisioner ?? databaseProvisioner, log.child({ part: 'grants' }));
       // Anything notified while the connection was down is picked up by the wake-up on reconnect.
       listener.on(DELIVERIES_CHANNEL, () => deliveryWorker.wake()).onReconnect(() => deliveryWorker.wake());
+      // A missed pause notification costs at most the deliveries this worker already held (the claim skips PAUSED).
+      listener.on(PAUSED_CHANNEL, (id) => deliveryWorker.integrationPaused(id));
       listener.on(GRANTS_CHANNEL, () => grantWorker.wake()).onReconnect(() => grantWorker.wake());
       db.health.onRecovered(() => {
         deliveryWorker.wake();

@@ -129,7 +129,7 @@ export async function eventStored(db: Queryable, d: { event_kind: 'AUDIT' | 'AUT
 
 /**
  * Sends a test event to the integration now (not queued, not retried) and returns the attempt. A success
- * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries.
+ * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries (a PAUSED one stays paused).
  */
 export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, integrationId: string) {
   const { rows } = await pool.query<{
@@ -153,17 +153,23 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
     occurred_at: new Date().toISOString(),
   };
   const body = JSON.stringify(event);
-  const attemptedAt = new Date();
+  // A pool of its own, apart from the worker's for this integration, so a test never waits for a connection.
   const outcome = await outbound.post(
     w.url,
     deliveryHeaders({ url: w.url, headers: w.headers, signingSecret: w.signing_secret, previousSecret: w.previous_secret }, eventId, body),
     body,
+    `test:${integrationId}`,
   );
   const delivered = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
   if (delivered) {
+    // The destination answers: healthy again, and its circuit closed (a worker holding it open closes it on its
+    // next probe, at most 30 s later).
     const { rowCount } = await pool.query(
-      // A paused integration stays paused: only …/resume undoes what an operator did.
-      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL WHERE id = $1 AND status IN ('UNHEALTHY', 'DISABLED')`,
+      // A paused integration stays paused (only …/resume undoes what an operator did); its circuit still closes.
+      `UPDATE webhook_integrations SET status = CASE WHEN status = 'PAUSED' THEN status ELSE 'HEALTHY' END,
+         last_error = CASE WHEN status = 'PAUSED' THEN last_error ELSE NULL END,
+         circuit_state = 'CLOSED', circuit_max_in_flight = NULL, circuit_failures = 0, circuit_changed_at = now(), circuit_next_probe_at = NULL
+       WHERE id = $1 AND (status IN ('UNHEALTHY', 'DISABLED') OR circuit_state <> 'CLOSED')`,
       [integrationId],
     );
     if (rowCount) await pool.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
@@ -173,7 +179,7 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
     delivered,
     attempt: attemptView({
       id: newId('attempt'),
-      attempted_at: attemptedAt,
+      attempted_at: outcome.startedAt,
       status_code: outcome.statusCode,
       duration_ms: outcome.durationMs,
       response_excerpt: outcome.responseExcerpt,

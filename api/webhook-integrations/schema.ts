@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CircuitSchema } from '../delivery/schema';
 import { pageQueryFields, pageSchema } from '../http/pagination';
 import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy } from '../../contract';
 
@@ -109,6 +110,7 @@ export const IntegrationSchema = z
       .enum(['HEALTHY', 'UNHEALTHY', 'DISABLED', 'PAUSED'])
       .meta({ description: 'Delivery health of the destination, or PAUSED while an operator holds its deliveries (POST …/pause, …/resume).' }),
     last_error: z.string().nullable().meta({ description: 'Why the latest delivery failed, while UNHEALTHY or DISABLED.' }),
+    circuit: CircuitSchema,
     created_at: z.iso.datetime({ offset: true }),
     updated_at: z.iso.datetime({ offset: true }),
   })
