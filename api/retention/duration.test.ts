@@ -45,10 +45,17 @@ test('partition width: the largest step of 1 s … 7 d that is at most 1/30 of t
   expect(partitionIntervalMs(400 * D)).toBe(7 * D);
   expect(partitionIntervalMs(12 * H)).toBe(15 * 60 * S);
   expect(partitionIntervalMs(3 * S)).toBe(S);
-  // Defaults: about 30 daily partitions of evaluations, 58 weekly of audit events, 4 days made ahead.
+  // Defaults: about 30 daily partitions of evaluations and 58 weekly of audit events, each made 4 widths ahead.
   const plan = partitionPlan({ auditEventsMs: 400 * D, evaluationsMs: 30 * D, sweepIntervalMs: H });
-  expect(plan.aheadMs).toBe(4 * 7 * D);
+  expect(plan.tables.map((t) => [t.table.name, t.widthMs, t.aheadMs])).toEqual([
+    ['authorization_evaluations', D, 4 * D],
+    ['audit_events', 7 * D, 28 * D],
+  ]);
   expect(plan.ensureEveryMs).toBe(H);
+  // A narrow table beside a wide one is made ahead by its own width: seconds-wide partitions, a minute ahead.
+  const mixed = partitionPlan({ auditEventsMs: 400 * D, evaluationsMs: 10 * S, sweepIntervalMs: H });
+  expect(mixed.tables[0]).toMatchObject({ widthMs: S, aheadMs: 30 * S });
+  expect(mixed.tables[1]).toMatchObject({ widthMs: 7 * D, aheadMs: 28 * D });
 });
 
 test('KSUID bounds: the floor of a second sorts below every id of that second and above every earlier one', () => {

@@ -136,30 +136,31 @@ export async function ensurePartitions(pool: Pool, t: EventTable, o: { widthMs: 
 
 /** How the event tables are partitioned for a set of retention settings (see Sweeper). */
 export interface PartitionPlan {
-  tables: Array<{ table: EventTable; retentionMs: number; widthMs: number }>;
+  /** Per table: its retention, its partitions' width, and how far ahead of now its partitions exist. */
+  tables: Array<{ table: EventTable; retentionMs: number; widthMs: number; aheadMs: number }>;
   /** How often every process makes sure the partitions ahead exist. */
   ensureEveryMs: number;
-  /** How far ahead of now partitions exist. */
-  aheadMs: number;
 }
 
 export function partitionPlan(s: { auditEventsMs: number; evaluationsMs: number; sweepIntervalMs: number }): PartitionPlan {
-  const tables = [
+  const widths = [
     { table: EVENT_TABLES.evaluations, retentionMs: s.evaluationsMs },
     { table: EVENT_TABLES.auditEvents, retentionMs: s.auditEventsMs },
   ].map((t) => ({ ...t, widthMs: partitionIntervalMs(t.retentionMs) }));
-  const narrowest = Math.min(...tables.map((t) => t.widthMs));
-  const widest = Math.max(...tables.map((t) => t.widthMs));
-  // Made well before they are needed: four widths ahead, and at least three rounds of the timer that makes them,
-  // so a few failed rounds (the database briefly away) never leave ids without a partition.
+  const narrowest = Math.min(...widths.map((t) => t.widthMs));
   const ensureEveryMs = Math.min(s.sweepIntervalMs, Math.max(narrowest, 10_000));
-  return { tables, ensureEveryMs, aheadMs: Math.max(4 * widest, 3 * ensureEveryMs, 30_000) };
+  // Made well before they are needed: four of its own widths ahead, and at least three rounds of the timer that
+  // makes them, so a few failed rounds (the database briefly away) never leave ids without a partition. Per
+  // table: a narrow table made as far ahead as a wide one would get thousands of empty partitions (1 s wide
+  // ones for 28 days is 2.4 million, more than Postgres can lock).
+  const tables = widths.map((t) => ({ ...t, aheadMs: Math.max(4 * t.widthMs, 3 * ensureEveryMs, 30_000) }));
+  return { tables, ensureEveryMs };
 }
 
 /** ensurePartitions for both event tables; returns how many partitions were created. */
 export async function ensureEventPartitions(pool: Pool, plan: PartitionPlan, now = new Date()): Promise<number> {
   let created = 0;
-  for (const t of plan.tables) created += await ensurePartitions(pool, t.table, { widthMs: t.widthMs, aheadMs: plan.aheadMs, now });
+  for (const t of plan.tables) created += await ensurePartitions(pool, t.table, { widthMs: t.widthMs, aheadMs: t.aheadMs, now });
   return created;
 }
 
