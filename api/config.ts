@@ -167,6 +167,9 @@ const ConfigSchema = ConfigFields.superRefine((c, ctx) => {
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Every setting's variable name (the README's configuration table lists each: api/config.test.ts). */
+export const SETTING_NAMES = Object.keys(ConfigFields.shape) as ReadonlyArray<keyof Config>;
+
 export class ConfigError extends Error {}
 
 /** Reads settings from the environment; throws ConfigError naming each bad variable and what it expects. */
