@@ -69,6 +69,36 @@ describe('pause, resume and recover', () => {
     expect((await post(id, 'resume')).body.status).toBe('HEALTHY'); // resuming what is not paused changes nothing
   });
 
+  test('pausing a busy integration: attempts in flight finish, what the worker already holds is handed back, not sent', async () => {
+    // Each answer takes 800 ms, so with 2 in flight the worker holds the next ones claimed and waiting for a slot.
+    const r = await receiver((_x, res) => setTimeout(() => res.writeHead(204).end(), 800));
+    const { id } = await createIntegration(svc, r);
+    const EVENTS = 10;
+    for (let i = 0; i < EVENTS; i++) await requestAccess(svc);
+    await r.waitFor((all) => all.length >= 2);
+    const held = async () => {
+      const { rows } = await svc.service.db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM deliveries WHERE integration_id = $1 AND status = 'PENDING' AND lease_expires_at > now()`,
+        [id],
+      );
+      return rows[0].n;
+    };
+    await waitUntil(async () => (await held()) > 2, 10_000, 'the worker to hold more than it has in flight');
+    const startedBeforePause = r.received.length;
+    await post(id, 'pause');
+    // Two answer periods later: only what was in flight at the pause (and, at worst, what started as it landed).
+    await sleep(2000);
+    expect(r.received.length).toBeLessThanOrEqual(startedBeforePause + 2);
+    // The rest are back in the queue at once (not left to their leases) and PENDING.
+    await waitUntil(async () => (await held()) === 0, 5_000, 'the held deliveries to be handed back');
+    const rows = await deliveriesOf(id);
+    expect(rows.filter((d) => d.status === 'PENDING').length).toBe(EVENTS - r.received.length);
+
+    await post(id, 'resume');
+    await r.waitFor((all) => all.length >= EVENTS, 20_000);
+    expect(new Set(r.received.map((x) => x.id)).size).toBe(EVENTS);
+  });
+
   test('a paused integration stays paused through a URL change, a successful test event and a failing attempt', async () => {
     const r = await receiver();
     const { id, secret } = await createIntegration(svc, r);
