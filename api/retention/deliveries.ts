@@ -6,8 +6,9 @@ import type { PoolClient } from 'pg';
  *
  * Deliveries are a work queue, updated several times in their life, so they are deleted in batches rather than
  * kept in time partitions: a partition could only be dropped once none of its rows were pending, and one delivery
- * waiting on a paused destination would pin a whole day's partition (the README's "Retention" section has the
- * measurements behind this).
+ * waiting on a paused destination would pin a whole day's partition (the README's "Retention" section). They are
+ * found oldest first through the partial index deliveries_updated_at_idx (finished rows only, migration
+ * 20261201140010), so a batch costs the rows it deletes, not a scan of the table.
  */
 
 export interface DeliveryPruneResult {
