@@ -33,6 +33,17 @@ describe('API and integration metrics', () => {
     return undefined;
   };
 
+  /** The first truthy value of `probe`, polled for up to 5 s. */
+  async function settled<T>(probe: () => Promise<T | false>): Promise<T> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const v = await probe();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error('the metrics did not show the change within 5 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   test('requests are counted and timed by route template, method and status, never by raw path', async () => {
     const missing = 'whk_2f0ChzJvrOOqchMhRmJieErz9Bl';
     const before = await scrape();
@@ -69,21 +80,28 @@ describe('API and integration metrics', () => {
   test('integration health: counts by status, and one series per integration that is not HEALTHY', async () => {
     const created = await (await call('POST', '/v1/webhook-integrations', { name: 'health', url: 'http://127.0.0.1:9/hook' })).json() as { id: string };
     const id = created.id as string;
-    const paused = async () => sample(await scrape(), 'cf_webhook_integrations', { status: 'PAUSED' }) ?? 0;
-    const before = await paused();
+    const pausedInDb = async () =>
+      (await svc.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_integrations WHERE status = 'PAUSED'`)).rows[0].n;
     expect(sample(await scrape(), 'cf_webhook_integration_status', { integration_id: id })).toBeUndefined();
 
     await call('POST', `/v1/webhook-integrations/${id}/pause`);
-    const text = await scrape();
-    expect(await paused()).toBe(before + 1);
-    expect(sample(text, 'cf_webhook_integration_status', { integration_id: id, status: 'PAUSED' })).toBe(1);
+    // Read from the database at scrape time, and shared by the scrapes of the next 100 ms: seen by a later one.
+    const text = await settled(async () => {
+      const t = await scrape();
+      return sample(t, 'cf_webhook_integration_status', { integration_id: id, status: 'PAUSED' }) === 1 && t;
+    });
+    expect(sample(text, 'cf_webhook_integrations', { status: 'PAUSED' })).toBe(await pausedInDb());
+    expect(await pausedInDb()).toBeGreaterThanOrEqual(1);
     for (const status of ['HEALTHY', 'UNHEALTHY', 'DISABLED', 'PAUSED']) expect(sample(text, 'cf_webhook_integrations', { status })).toBeDefined();
     expect(sample(text, 'cf_webhook_integration_status_omitted', {})).toBe(0);
 
     await call('POST', `/v1/webhook-integrations/${id}/resume`);
     // Healthy again: its series is gone (healthy integrations have none, which keeps the gauge small).
-    expect(sample(await scrape(), 'cf_webhook_integration_status', { integration_id: id })).toBeUndefined();
-    expect(await paused()).toBe(before);
+    const healed = await settled(async () => {
+      const t = await scrape();
+      return sample(t, 'cf_webhook_integration_status', { integration_id: id }) === undefined && t;
+    });
+    expect(sample(healed, 'cf_webhook_integrations', { status: 'PAUSED' })).toBe(await pausedInDb());
   });
 
   test('a CF_ROLE=worker process serves /metrics, /healthz and /readyz on PORT, and no API routes', async () => {
