@@ -1,16 +1,18 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { UrlPolicy } from '../../contract';
 import { auditEventRoutes } from '../audit-events/router';
 import { authorizationEvaluationRoutes } from '../authorization-evaluations/router';
 import { deliveryRoutes } from '../delivery/router';
+import { deliveryControlRoutes } from '../delivery-control/router';
 import type { ServiceMetrics } from '../delivery/metrics';
 import type { OutboundClient } from '../delivery/outbound';
 import { grantRoutes } from '../grants/router';
 import { buildOpenApiDocument } from '../openapi/document';
 import { docsAssets, openApiRoutes } from '../openapi/router';
-import { operationsRoutes } from '../operations/router';
+import { ROUTE_TEMPLATE_LOCAL } from '../operations/metrics';
+import { operationsRoutes, type OperationsDeps } from '../operations/router';
 import { proxySessionRoutes } from '../proxy-sessions/router';
 import type { Keyring } from '../secrets/keyring';
 import { webhookIntegrationRoutes } from '../webhook-integrations/router';
@@ -37,6 +39,8 @@ export interface AppDeps {
   ready: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether the process can still do its job, if only after a database outage ends (for /healthz). Default: yes. */
   live?: () => { ok: boolean; detail?: string };
+  /** Counts and times every request (operations/metrics.ts); mounted before the routes. */
+  requestMetrics?: RequestHandler;
 }
 
 /** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
@@ -45,17 +49,13 @@ export function apiRoutes(deps: AppDeps): Route[] {
   const api: Route[] = [
     ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy, integrationSecrets }),
     ...deliveryRoutes({ outbound: deps.outbound, integrationSecrets }),
+    ...deliveryControlRoutes({ integrationSecrets }),
     ...grantRoutes(),
     ...proxySessionRoutes(),
     ...auditEventRoutes(),
     ...authorizationEvaluationRoutes(),
   ];
-  const operations = operationsRoutes({
-    ready: deps.ready,
-    live: deps.live,
-    metrics: async () => ({ contentType: deps.metrics.registry.contentType, text: await deps.metrics.registry.metrics() }),
-  });
-  const all: Route[] = [...operations, ...api];
+  const all: Route[] = [...operationsRoutes(operationsDeps(deps)), ...api];
   all.push(...openApiRoutes(() => buildOpenApiDocument(all, deps.version)));
   return all;
 }
@@ -67,8 +67,35 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // ETags are the resources' versions, set by the handlers.
   app.set('query parser', 'simple');
   app.use(requestContext(deps.log));
+  if (deps.requestMetrics) app.use(deps.requestMetrics);
   mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool, keyring: deps.keyring });
-  app.use('/docs/assets', docsAssets);
+  app.use('/docs/assets', (_req, res, next) => ((res.locals[ROUTE_TEMPLATE_LOCAL] = '/docs/assets/*'), next()), docsAssets);
+  app.use(unknownRoute);
+  app.use(errorHandler);
+  return app;
+}
+
+function operationsDeps(deps: Pick<AppDeps, 'ready' | 'live' | 'metrics'>): OperationsDeps {
+  return {
+    ready: deps.ready,
+    live: deps.live,
+    metrics: async () => ({ contentType: deps.metrics.registry.contentType, text: await deps.metrics.registry.metrics() }),
+  };
+}
+
+/**
+ * The HTTP face of a process without the API (CF_ROLE=worker): /healthz, /readyz and /metrics only, so every
+ * replica can be probed and scraped. Every other path is 404.
+ */
+export function createOperationsApp(deps: Pick<AppDeps, 'log' | 'pool' | 'ready' | 'live' | 'metrics' | 'requestMetrics'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestContext(deps.log));
+  if (deps.requestMetrics) app.use(deps.requestMetrics);
+  // Public routes only: nothing here authenticates or is idempotent, so no security and no keyring are wired
+  // (a route that needed them would fail).
+  mountRoutes(app, operationsRoutes(operationsDeps(deps)), { security: undefined as never, pool: deps.pool, keyring: undefined as never });
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;
