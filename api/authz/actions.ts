@@ -37,6 +37,8 @@ export const ACTIONS = {
   // Reading the signing secret discloses a credential, so it is not tagged read_only: read-only principals may not.
   getSigningSecret: integration('GetWebhookSigningSecret', false),
   rotateSigningSecret: integration('RotateWebhookSigningSecret', false),
+  // Aggregates of deliveries and attempts over a recent window (the dashboard's charts and health columns).
+  getDeliveryStats: integration('GetWebhookDeliveryStats', true),
   // The grants workflow (the audit log's source).
   createAccessRequest: access('BatchEnsure', false),
   getAccessRequest: access('GetAccessRequest', true),
@@ -54,5 +56,7 @@ export const ACTIONS = {
   endProxySession: proxy('EndProxySession', false),
   getProxySession: proxy('GetProxySession', true),
   listProxySessions: proxy('ListProxySessions', true),
+  // Who the caller is and which operations the policies let them call (what a client may offer them).
+  getCallerPermissions: { id: 'commonfate.authz.v1alpha1.EvaluationService/GetCallerPermissions', readOnly: true },
   queryAuditEvents: { id: 'commonfate.audit.v1alpha1.AuditService/QueryAuditLogs', readOnly: true },
 } as const satisfies Record<string, RpcAction>;

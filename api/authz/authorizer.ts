@@ -48,13 +48,7 @@ export class Authorizer {
     const started = process.hrtime.bigint();
     const evaluatedAt = microTimestamp();
     const principalUid = { type: principal.type, id: principal.id };
-    const memoKey = `${principal.type}\u0000${principal.id}\u0000${principal.role}\u0000${action.id}\u0000${action.readOnly}`;
-    let verdict = this.verdicts.get(memoKey);
-    if (!verdict) {
-      verdict = this.evaluate(principal, action);
-      if (this.verdicts.size >= Authorizer.MAX_MEMO) this.verdicts.clear();
-      this.verdicts.set(memoKey, verdict);
-    }
+    const verdict = this.verdictOf(principal, action);
     const elapsed = Number(process.hrtime.bigint() - started);
     const { allowed, reason, errors } = verdict;
     return {
@@ -75,6 +69,26 @@ export class Authorizer {
       evaluation_duration: `${(elapsed / 1e9).toFixed(9)}s`,
       allowed,
     };
+  }
+
+  /**
+   * Whether the policies would allow `principal` to call `action`, without producing an authorization event: a
+   * question about a call not (yet) made, e.g. which buttons a client shows. The call itself, if made, is decided
+   * and recorded by `decide` as usual.
+   */
+  permits(principal: Principal, action: RpcAction): boolean {
+    return this.verdictOf(principal, action).allowed;
+  }
+
+  private verdictOf(principal: Principal, action: RpcAction): Verdict {
+    const memoKey = `${principal.type}\u0000${principal.id}\u0000${principal.role}\u0000${action.id}\u0000${action.readOnly}`;
+    let verdict = this.verdicts.get(memoKey);
+    if (!verdict) {
+      verdict = this.evaluate(principal, action);
+      if (this.verdicts.size >= Authorizer.MAX_MEMO) this.verdicts.clear();
+      this.verdicts.set(memoKey, verdict);
+    }
+    return verdict;
   }
 
   private evaluate(principal: Principal, action: RpcAction): Verdict {

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import type { UrlPolicy } from '../../contract';
 import { auditEventRoutes } from '../audit-events/router';
 import { authorizationEvaluationRoutes } from '../authorization-evaluations/router';
+import { callerRoutes } from '../caller/router';
+import { DEFAULT_DASHBOARD_DIR, dashboardAssets, dashboardRoutes } from '../dashboard/router';
+import { deliveryStatsRoutes } from '../delivery-stats/router';
 import { deliveryRoutes } from '../delivery/router';
 import type { ServiceMetrics } from '../delivery/metrics';
 import type { OutboundClient } from '../delivery/outbound';
@@ -33,24 +36,30 @@ export interface AppDeps {
   ready: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether the process can still do its job, if only after a database outage ends (for /healthz). Default: yes. */
   live?: () => { ok: boolean; detail?: string };
+  /** The built dashboard served at /ui/. Default: `dist/ui`, where `npm run build:ui` writes it. */
+  dashboardDir?: string;
 }
 
 /** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
 export function apiRoutes(deps: AppDeps): Route[] {
+  // Filled below; the caller and document routes read it on use, once it is complete.
+  const all: Route[] = [];
   const api: Route[] = [
     ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy }),
     ...deliveryRoutes({ outbound: deps.outbound }),
+    ...deliveryStatsRoutes(),
     ...grantRoutes(),
     ...proxySessionRoutes(),
     ...auditEventRoutes(),
     ...authorizationEvaluationRoutes(),
+    ...callerRoutes({ permits: (principal, action) => deps.security.authorizer.permits(principal, action), routes: () => all }),
   ];
   const operations = operationsRoutes({
     ready: deps.ready,
     live: deps.live,
     metrics: async () => ({ contentType: deps.metrics.registry.contentType, text: await deps.metrics.registry.metrics() }),
   });
-  const all: Route[] = [...operations, ...api];
+  all.push(...operations, ...dashboardRoutes(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR), ...api);
   all.push(...openApiRoutes(() => buildOpenApiDocument(all, deps.version)));
   return all;
 }
@@ -64,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(deps.log));
   mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool });
   app.use('/docs/assets', docsAssets);
+  app.use('/ui/assets', dashboardAssets(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;
