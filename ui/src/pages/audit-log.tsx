@@ -6,16 +6,17 @@ import { href } from '../lib/route';
 import type { AuditEvent, Page } from '../lib/types';
 import { Button, Empty, ErrorNote, Loading, Mono, TableWrap, Time } from '../components/ui';
 
-/** The audit log, oldest first as the API pages it, with an action filter; each event links to its authorization. */
+/** The audit log, newest first unless asked otherwise, with an action filter; each event links to its authorization. */
 export function AuditLog() {
   const [action, setAction] = useState('');
+  const [order, setOrder] = useState<'desc' | 'asc'>('desc');
   const [items, setItems] = useState<AuditEvent[]>();
   const [next, setNext] = useState<string>();
   const loading = useAction();
 
   const load = (token: string | undefined, forAction: string, append: boolean) =>
     loading.run('load', async () => {
-      const q = new URLSearchParams({ page_size: '50' });
+      const q = new URLSearchParams({ page_size: '50', order });
       if (forAction) q.set('action', forAction);
       if (token) q.set('page_token', token);
       const page = await api<Page<AuditEvent>>(`/v1/audit-events?${q}`);
@@ -26,14 +27,14 @@ export function AuditLog() {
   useEffect(() => {
     setItems(undefined);
     void load(undefined, action, false);
-  }, [action]);
+  }, [action, order]);
 
   return (
     <div class="page">
       <div class="page-head">
         <div>
           <h1 tabIndex={-1}>Audit log</h1>
-          <p class="muted">Every grant and proxy session change, oldest first, exactly as delivered to webhooks.</p>
+          <p class="muted">Every grant and proxy session change, exactly as delivered to webhooks.</p>
         </div>
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
           <div class="field">
@@ -45,6 +46,13 @@ export function AuditLog() {
                   {a}
                 </option>
               ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="audit-order">Order</label>
+            <select id="audit-order" value={order} onChange={(e) => setOrder((e.target as HTMLSelectElement).value as 'desc' | 'asc')}>
+              <option value="desc">Newest first</option>
+              <option value="asc">Oldest first</option>
             </select>
           </div>
         </form>

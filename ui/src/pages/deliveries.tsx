@@ -86,7 +86,7 @@ export function Deliveries({ integrationId, deliveryId, onChanged }: { integrati
             </thead>
             <tbody>
               {list.data.items.map((d) => (
-                <tr key={d.id} data-delivery={d.id} aria-selected={d.id === deliveryId ? 'true' : undefined} class={d.id === deliveryId ? 'selected' : ''}>
+                <tr key={d.id} data-delivery={d.id} aria-current={d.id === deliveryId ? 'true' : undefined} class={d.id === deliveryId ? 'selected' : ''}>
                   <td>
                     <DeliveryStatusBadge status={d.status} />
                   </td>
