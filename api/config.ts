@@ -39,8 +39,12 @@ const ConfigFields = z.object({
   CF_WEBHOOK_ALLOW_HTTP: bool('CF_WEBHOOK_ALLOW_HTTP').default(false),
   /** CIDRs that outbound deliveries may reach despite the SSRF policy. Default none. */
   CF_WEBHOOK_ALLOWED_NETWORKS: cidrList.default([]),
-  /** Timeout of one delivery attempt, in milliseconds. Default 15000. */
+  /** Timeout of one delivery attempt (resolution, connect, request and response), in milliseconds. Default 15000. */
   CF_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(15000),
+  /** Timeout of a delivery's TCP connect and TLS handshake, after name resolution, in milliseconds. Default 5000. */
+  CF_WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(5000),
+  /** Timeout of a delivery's name resolution, in milliseconds; failures are remembered for 10 s. Default 2000. */
+  CF_WEBHOOK_DNS_TIMEOUT_MS: z.coerce.number().int().min(1).default(2000),
   /** Seconds to wait before each retry, comma-separated. Default 5,300,1800,7200,18000,36000,36000. */
   CF_WEBHOOK_RETRY_SCHEDULE: z
     .string()

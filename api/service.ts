@@ -15,7 +15,8 @@ import { createApp } from './http/app';
 import { DELIVERIES_CHANNEL } from './delivery/fanout';
 import { ServiceMetrics } from './delivery/metrics';
 import { OutboundClient } from './delivery/outbound';
-import { SsrfPolicy, type Resolver } from './delivery/ssrf';
+import type { Resolver } from './delivery/dns';
+import { SsrfPolicy } from './delivery/ssrf';
 import { DeliveryWorker } from './delivery/worker';
 import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
@@ -47,7 +48,7 @@ export interface RunningService {
 export interface ServiceParts {
   /** Puts grants in place in the target system. Default: the built-in one that records assignments. */
   provisioner?: Provisioner;
-  /** Name resolution for outbound deliveries. Default: the system resolver. */
+  /** Where delivery host names resolve (tests: a stand-in for DNS). Default: the system's (api/delivery/dns.ts). */
   resolver?: Resolver;
 }
 
@@ -108,7 +109,9 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
     const outbound = new OutboundClient({
       policy: ssrfPolicy,
       timeoutMs: config.CF_WEBHOOK_TIMEOUT_MS,
-      connectionsPerOrigin: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
+      connectTimeoutMs: config.CF_WEBHOOK_CONNECT_TIMEOUT_MS,
+      dnsTimeoutMs: config.CF_WEBHOOK_DNS_TIMEOUT_MS,
+      connectionsPerDestination: config.CF_WEBHOOK_CONCURRENCY_PER_DESTINATION,
       resolver: parts.resolver,
     });
     cleanup.unshift({ name: 'closing outbound connections', run: () => outbound.close() });

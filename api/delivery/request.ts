@@ -3,7 +3,7 @@ import { signatureHeader } from './signature';
 export const USER_AGENT = 'CommonFate-Webhooks/0.1.0';
 
 /** What a delivery needs to know about its integration. */
-export interface Destination {
+export interface DeliveryTarget {
   url: string;
   headers: Array<{ key: string; value: string }>;
   signingSecret: string;
@@ -17,7 +17,7 @@ export interface Destination {
  * signature covers `webhook-id`, the timestamp and the exact body bytes; with a rotation in progress, the new
  * secret signs first and the previous one second.
  */
-export function deliveryHeaders(dest: Destination, eventId: string, body: string, nowMs = Date.now()): string[] {
+export function deliveryHeaders(dest: DeliveryTarget, eventId: string, body: string, nowMs = Date.now()): string[] {
   const timestamp = Math.floor(nowMs / 1000);
   const secrets = dest.previousSecret ? [dest.signingSecret, dest.previousSecret] : [dest.signingSecret];
   const out = ['content-type', 'application/json', 'user-agent', USER_AGENT];

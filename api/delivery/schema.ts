@@ -69,3 +69,51 @@ export const TestEventSchema = z
   .meta({ id: 'WebhookTestEvent', description: 'A test event, sent on request to check a destination and its signature verification.' });
 
 export type TestEvent = z.infer<typeof TestEventSchema>;
+
+/** The integration's delivery circuit (read-only; see README "Event delivery"). The Terraform provider ignores it. */
+export const CircuitSchema = z
+  .object({
+    state: z.enum(['CLOSED', 'OPEN', 'HALF_OPEN']).meta({
+      description:
+        'CLOSED: delivering normally. OPEN: the destination kept failing; one probe at a time, spaced out. HALF_OPEN: recovering; its limit doubles with each success until CLOSED.',
+    }),
+    max_in_flight: z.number().int().nullable().meta({ description: 'Attempts it may have in flight now; null while CLOSED (CF_WEBHOOK_CONCURRENCY_PER_DESTINATION applies).' }),
+    consecutive_failures: z.number().int().meta({ description: 'Failures in a row when the state last changed.' }),
+    changed_at: z.iso.datetime({ offset: true }).nullable().meta({ description: 'When the state last changed; null if it never has.' }),
+    next_probe_at: z.iso.datetime({ offset: true }).nullable().meta({ description: 'While OPEN: when the next probe may be sent.' }),
+  })
+  .meta({ description: 'Read-only: the delivery circuit breaker of this destination, as last recorded by a worker.' });
+
+export type CircuitView = z.infer<typeof CircuitSchema>;
+
+/** The circuit columns of an integration row, as Prisma names them. */
+export interface CircuitColumns {
+  circuitState: CircuitView['state'];
+  circuitMaxInFlight: number | null;
+  circuitFailures: number;
+  circuitChangedAt: Date | null;
+  circuitNextProbeAt: Date | null;
+}
+
+export function circuitView(row: CircuitColumns): CircuitView {
+  return {
+    state: row.circuitState,
+    max_in_flight: row.circuitMaxInFlight,
+    consecutive_failures: row.circuitFailures,
+    changed_at: row.circuitChangedAt?.toISOString() ?? null,
+    next_probe_at: row.circuitState === 'OPEN' ? (row.circuitNextProbeAt?.toISOString() ?? null) : null,
+  };
+}
+
+/** SQL select list of the circuit columns, named as CircuitColumns names them (for plain pg reads). */
+export const CIRCUIT_COLUMNS = `circuit_state AS "circuitState", circuit_max_in_flight AS "circuitMaxInFlight",
+  circuit_failures AS "circuitFailures", circuit_changed_at AS "circuitChangedAt", circuit_next_probe_at AS "circuitNextProbeAt"`;
+
+/** Prisma update data that puts a circuit back to CLOSED (a new URL is a new destination). */
+export const CLOSED_CIRCUIT = {
+  circuitState: 'CLOSED',
+  circuitMaxInFlight: null,
+  circuitFailures: 0,
+  circuitChangedAt: null,
+  circuitNextProbeAt: null,
+} as const;

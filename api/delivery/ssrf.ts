@@ -1,5 +1,5 @@
-import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
+import type { Resolver } from './dns';
 
 /**
  * The SSRF policy for outbound deliveries: which resolved addresses a destination may connect to. Checked at
@@ -157,19 +157,12 @@ export class SsrfPolicy {
   }
 }
 
-export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
-
-export const systemResolver: Resolver = (hostname) =>
-  new Promise((resolve, reject) => {
-    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
-  });
-
 /**
  * Resolves `hostname` (a name or an IP literal, IPv6 possibly in brackets) and returns the first address the
  * policy allows; the caller dials exactly that address, so a refused address is never contacted. Throws
  * AddressRefusedError (for the first address) when none is allowed.
  */
-export async function resolveVetted(policy: SsrfPolicy, hostname: string, resolver: Resolver = systemResolver): Promise<string> {
+export async function resolveVetted(policy: SsrfPolicy, hostname: string, resolver: Resolver): Promise<string> {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   if (isIP(bare.split('%')[0])) {
     policy.check(bare);

@@ -140,16 +140,21 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
     occurred_at: new Date().toISOString(),
   };
   const body = JSON.stringify(event);
-  const attemptedAt = new Date();
+  // A pool of its own, apart from the worker's for this integration, so a test never waits for a connection.
   const outcome = await outbound.post(
     w.url,
     deliveryHeaders({ url: w.url, headers: w.headers, signingSecret: w.signing_secret, previousSecret: w.previous_secret }, eventId, body),
     body,
+    `test:${integrationId}`,
   );
   const delivered = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
   if (delivered) {
+    // The destination answers: healthy again, and its circuit closed (a worker holding it open closes it on its
+    // next probe, at most 30 s later).
     const { rowCount } = await pool.query(
-      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL WHERE id = $1 AND status <> 'HEALTHY'`,
+      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL, circuit_state = 'CLOSED', circuit_max_in_flight = NULL,
+         circuit_failures = 0, circuit_changed_at = now(), circuit_next_probe_at = NULL
+       WHERE id = $1 AND (status <> 'HEALTHY' OR circuit_state <> 'CLOSED')`,
       [integrationId],
     );
     if (rowCount) await pool.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);
@@ -159,7 +164,7 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
     delivered,
     attempt: attemptView({
       id: newId('attempt'),
-      attempted_at: attemptedAt,
+      attempted_at: outcome.startedAt,
       status_code: outcome.statusCode,
       duration_ms: outcome.durationMs,
       response_excerpt: outcome.responseExcerpt,

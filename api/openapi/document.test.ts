@@ -20,7 +20,7 @@ let outbound: OutboundClient;
 beforeAll(async () => {
   db = connectDatabase(await createTestDatabase(), 2);
   const log = pino({ level: 'silent' });
-  outbound = new OutboundClient({ policy: new SsrfPolicy([]), timeoutMs: 1000, connectionsPerOrigin: 1 });
+  outbound = new OutboundClient({ policy: new SsrfPolicy([]), timeoutMs: 1000, connectionsPerDestination: 1 });
   app = createApp({
     log,
     pool: db.pool,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CircuitSchema } from '../delivery/schema';
 import { pageQueryFields, pageSchema } from '../http/pagination';
 import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy } from '../../contract';
 
@@ -107,6 +108,7 @@ export const IntegrationSchema = z
     filter_for_actions: z.array(z.enum(AUDIT_ACTIONS)),
     status: z.enum(['HEALTHY', 'UNHEALTHY', 'DISABLED']).meta({ description: 'Delivery health of the destination.' }),
     last_error: z.string().nullable().meta({ description: 'Why the latest delivery failed, while UNHEALTHY or DISABLED.' }),
+    circuit: CircuitSchema,
     created_at: z.iso.datetime({ offset: true }),
     updated_at: z.iso.datetime({ offset: true }),
   })

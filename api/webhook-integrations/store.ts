@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { WebhookIntegration } from '@prisma/client';
+import { CIRCUIT_COLUMNS, circuitView } from '../delivery/schema';
 import type { Queryable } from '../queryable';
 import { newId } from '../ids';
 import { notFound, preconditionFailed } from '../errors';
@@ -28,6 +29,11 @@ export type IntegrationRow = Pick<
   | 'filterForActions'
   | 'status'
   | 'lastError'
+  | 'circuitState'
+  | 'circuitMaxInFlight'
+  | 'circuitFailures'
+  | 'circuitChangedAt'
+  | 'circuitNextProbeAt'
   | 'version'
   | 'createdAt'
   | 'updatedAt'
@@ -44,6 +50,7 @@ export function toView(row: IntegrationRow): IntegrationView {
     filter_for_actions: row.filterForActions as IntegrationView['filter_for_actions'],
     status: row.status,
     last_error: row.lastError,
+    circuit: circuitView(row),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -52,7 +59,7 @@ export function toView(row: IntegrationRow): IntegrationView {
 /** The columns of IntegrationRow, named as Prisma names them, for plain pg queries. */
 const ROW_COLUMNS = `id, name, url, send_audit_log_events AS "sendAuditLogEvents",
   send_authorization_events AS "sendAuthorizationEvents", headers, filter_for_actions AS "filterForActions",
-  status, last_error AS "lastError", version, created_at AS "createdAt", updated_at AS "updatedAt"`;
+  status, last_error AS "lastError", ${CIRCUIT_COLUMNS}, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /**
  * One plain pg INSERT, like readWebhookIntegration: creating is the hot path of `terraform apply`, and Prisma's
@@ -124,8 +131,9 @@ async function missedWrite(db: Queryable, id: string): Promise<never> {
  * If-Match asked for it: without it the change applies atomically to whatever is stored (last write wins, no
  * read-modify-write race), and every write bumps the version, so concurrent writers get distinct ETags.
  *
- * A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410) and last error belonged to the
- * old URL, so changing the URL makes the integration HEALTHY and its queued deliveries resume.
+ * A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410), last error and delivery circuit
+ * belonged to the old URL, so changing the URL makes the integration HEALTHY, closes its circuit, and its queued
+ * deliveries resume.
  */
 async function updateColumns(db: Queryable, id: string, c: Partial<IntegrationInput>, condition: VersionCondition): Promise<IntegrationRow> {
   if (Array.isArray(condition) && condition.length === 0) return missedWrite(db, id);
@@ -139,6 +147,11 @@ async function updateColumns(db: Queryable, id: string, c: Partial<IntegrationIn
        filter_for_actions = coalesce($7::text[], filter_for_actions),
        status = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 'HEALTHY' ELSE status END,
        last_error = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE last_error END,
+       circuit_state = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 'CLOSED' ELSE circuit_state END,
+       circuit_max_in_flight = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE circuit_max_in_flight END,
+       circuit_failures = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 0 ELSE circuit_failures END,
+       circuit_changed_at = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE circuit_changed_at END,
+       circuit_next_probe_at = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE circuit_next_probe_at END,
        version = version + 1,
        updated_at = now()
      WHERE id = $1 AND ($8::int[] IS NULL OR version = ANY ($8::int[]))

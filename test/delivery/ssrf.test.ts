@@ -41,14 +41,14 @@ describe('SSRF policy', () => {
     // Through the client: the first connection goes to the loopback receiver; after the name "rebinds" to the
     // metadata address, a new connection is refused by the connector before it dials.
     const r = await new Receiver().start();
-    const client = new OutboundClient({ policy, timeoutMs: 2000, connectionsPerOrigin: 1, resolver });
+    const client = new OutboundClient({ policy, timeoutMs: 2000, connectionsPerDestination: 1, resolver });
     try {
       answer = '127.0.0.1';
       const ok = await client.post(`http://rebind.example.test:${r.port}/hook`, ['content-type', 'application/json'], '{}');
       expect(ok.statusCode).toBe(204);
       expect(r.received[0].headers.host).toBe(`rebind.example.test:${r.port}`);
       await client.close();
-      const fresh = new OutboundClient({ policy, timeoutMs: 2000, connectionsPerOrigin: 1, resolver });
+      const fresh = new OutboundClient({ policy, timeoutMs: 2000, connectionsPerDestination: 1, resolver });
       answer = '169.254.169.254';
       const refused = await fresh.post(`http://rebind.example.test:${r.port}/hook`, ['content-type', 'application/json'], '{}');
       expect(refused).toMatchObject({ statusCode: null, refused: true });
