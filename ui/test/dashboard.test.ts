@@ -1,6 +1,7 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Receiver, createIntegration, requestAccess, startDeliveryService, waitUntil, type DeliveryTestService } from '../../test/delivery/harness';
 import { launchBrowser, type Browser } from './browser';
+import { count, eventually, signIn as signInAt, text, visible } from './page';
 import { seedHistory, seedIntegrations } from './seed';
 
 /**
@@ -36,13 +37,6 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${svc.baseUrl}/ui/`);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
-}
-
 /** The newest delivery to the receiving integration, once it has reached `status`. */
 async function newestDelivery(status: string): Promise<{ id: string; event_id: string }> {
   return waitUntil(
@@ -54,6 +48,8 @@ async function newestDelivery(status: string): Promise<{ id: string; event_id: s
     `newest delivery ${status}`
   );
 }
+
+const signIn = (page: Page, key: string) => signInAt(page, svc.baseUrl, key);
 
 describe('an admin', () => {
   let page: Page;
@@ -185,20 +181,3 @@ test('a read-only key sees what it may read and no action buttons', async () => 
   await browser.screenshot(page, 'read-only');
   await page.close();
 });
-
-/** Retries a jest assertion until it holds or `timeout` ms pass (the page polls the API on its own schedule). */
-async function eventually(check: () => Promise<void>, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-const visible = (locator: Locator, timeout = 10_000) => locator.first().waitFor({ state: 'visible', timeout });
-const count = (locator: Locator, n: number) => eventually(async () => expect(await locator.count()).toBe(n));
-const text = async (locator: Locator) => ((await locator.first().textContent()) ?? '').trim();

@@ -1,14 +1,14 @@
-import type { Circuit, DeliveryStatus, IntegrationStatus } from '../lib/types';
+import type { DeliveryStatus, IntegrationStatus } from '../lib/types';
 
 /**
  * Status badges: a colour, a shape and a word, so that none of the three carries the meaning alone (people who
  * do not see the colour, or print the page, read the shape and the word).
  */
-type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'off';
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'off';
 
 const ICON: Record<Tone, string> = { ok: '●', warn: '▲', bad: '✕', info: '◆', off: '■' };
 
-function Badge({ tone, label, title }: { tone: Tone; label: string; title?: string }) {
+export function Badge({ tone, label, title }: { tone: Tone; label: string; title?: string }) {
   return (
     <span class={`badge badge-${tone}`} title={title}>
       <span class="badge-icon" aria-hidden="true">
@@ -39,25 +39,6 @@ const DELIVERY: Record<DeliveryStatus, { tone: Tone; label: string }> = {
 
 export function DeliveryStatusBadge({ status }: { status: DeliveryStatus }) {
   return <Badge {...(DELIVERY[status] ?? { tone: 'off', label: status })} />;
-}
-
-export function CircuitBadge({ circuit }: { circuit: Circuit }) {
-  switch (circuit.state) {
-    case 'CLOSED':
-      return <Badge tone="ok" label="Closed" title="Delivering normally." />;
-    case 'HALF_OPEN':
-      return (
-        <Badge
-          tone="warn"
-          label={`Half open${circuit.max_in_flight !== null ? ` · ${circuit.max_in_flight} in flight` : ''}`}
-          title="Recovering: the number of attempts in flight doubles with each success."
-        />
-      );
-    case 'OPEN':
-      return <Badge tone="bad" label="Open · probing" title={`Kept failing (${circuit.consecutive_failures} in a row): one probe at a time.`} />;
-    default:
-      return <Badge tone="off" label={String((circuit as { state: string }).state)} />;
-  }
 }
 
 /** An HTTP status of an attempt: 2xx reads as success, anything else as a failure; none as "no response". */

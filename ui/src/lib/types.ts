@@ -9,6 +9,7 @@ export type DeliveryStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
 /** A header as an admin sees it, or redacted (key only) for a principal who may not read secrets. */
 export type Header = { key: string; value: string; redacted?: false } | { key: string; value?: undefined; redacted: true };
 
+/** The delivery circuit breaker of a destination (api/delivery/schema.ts CircuitSchema). */
 export interface Circuit {
   state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   max_in_flight: number | null;
@@ -27,7 +28,7 @@ export interface Integration {
   filter_for_actions: string[];
   status: IntegrationStatus;
   last_error: string | null;
-  circuit?: Circuit;
+  circuit: Circuit;
   created_at: string;
   updated_at: string;
 }

@@ -5,7 +5,8 @@ import { href } from '../lib/route';
 import type { Header, Integration, IntegrationStats } from '../lib/types';
 import { useResource } from '../lib/use-resource';
 import { LatencyChart, OutcomeChart } from '../components/charts';
-import { CircuitBadge, IntegrationStatusBadge } from '../components/status';
+import { CircuitBadge, CircuitNote } from '../components/circuit';
+import { IntegrationStatusBadge } from '../components/status';
 import { Card, ErrorNote, Loading, Mono, Time } from '../components/ui';
 import { Deliveries } from './deliveries';
 import { IntegrationActions } from './integration-actions';
@@ -43,16 +44,15 @@ export function IntegrationPage({ id, deliveryId }: { id: string; deliveryId?: s
           <h1 tabIndex={-1}>{i.name}</h1>
           <p class="title-meta">
             <IntegrationStatusBadge status={i.status} />
-            {i.circuit && (
-              <span class="labelled">
-                <span class="muted">Circuit</span> <CircuitBadge circuit={i.circuit} />
-              </span>
-            )}
+            <span class="labelled">
+              <span class="muted">Circuit</span> <CircuitBadge circuit={i.circuit} />
+            </span>
             <Mono>{i.url}</Mono>
           </p>
         </div>
         <IntegrationActions integration={i} onChanged={() => void Promise.all([integration.reload(), stats.reload()])} />
       </div>
+      <CircuitNote circuit={i.circuit} />
       {i.last_error && (
         <div class="note note-warn" role="status">
           <strong>Last error</strong>

@@ -4,7 +4,8 @@ import { formatCount, formatPercent } from '../lib/format';
 import { href } from '../lib/route';
 import type { Integration, IntegrationStatus, Page, StatsSummary } from '../lib/types';
 import { useResource } from '../lib/use-resource';
-import { CircuitBadge, IntegrationStatusBadge } from '../components/status';
+import { CircuitCell } from '../components/circuit';
+import { IntegrationStatusBadge } from '../components/status';
 import { Empty, ErrorNote, Loading, Mono, TableWrap } from '../components/ui';
 
 /** At most this many integrations are listed (pages of 100); the count says when there are more. */
@@ -37,7 +38,7 @@ export function IntegrationsPage() {
     (i) =>
       (!status || i.status === status) && (!needle || i.name.toLowerCase().includes(needle) || i.url.toLowerCase().includes(needle) || i.id === query.trim())
   );
-  const withCircuit = items.some((i) => i.circuit);
+  const tripped = items.filter((i) => i.circuit.state !== 'CLOSED').length;
   const counts = STATUSES.map((s) => [s, items.filter((i) => i.status === s).length] as const).filter(([, n]) => n > 0);
 
   return (
@@ -50,6 +51,7 @@ export function IntegrationsPage() {
               {formatCount(items.length)}
               {list.data.truncated ? '+' : ''} integration{items.length === 1 ? '' : 's'}
               {counts.map(([s, n]) => ` · ${n} ${s.toLowerCase()}`).join('')}
+              {tripped > 0 && ` · ${tripped} circuit${tripped === 1 ? '' : 's'} not closed`}
             </p>
           )}
         </div>
@@ -89,7 +91,7 @@ export function IntegrationsPage() {
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Status</th>
-                {withCircuit && <th scope="col">Circuit</th>}
+                <th scope="col">Circuit</th>
                 <th scope="col">Events</th>
                 <th scope="col" class="num">
                   Deliveries <span class="th-note">1 h</span>
@@ -114,7 +116,9 @@ export function IntegrationsPage() {
                     <td>
                       <IntegrationStatusBadge status={i.status} />
                     </td>
-                    {withCircuit && <td>{i.circuit ? <CircuitBadge circuit={i.circuit} /> : <span class="muted">—</span>}</td>}
+                    <td>
+                      <CircuitCell circuit={i.circuit} />
+                    </td>
                     <td>
                       <EventToggles integration={i} />
                     </td>

@@ -1,0 +1,28 @@
+import type { Locator, Page } from 'playwright-core';
+
+/** What the dashboard's browser tests do on a page: sign in, wait for what the page shows as it polls the API. */
+
+/** Signs in at `${baseUrl}/ui/` with `key` and waits for the integrations view. */
+export async function signIn(page: Page, baseUrl: string, key: string): Promise<void> {
+  await page.goto(`${baseUrl}/ui/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
+}
+
+/** Retries a jest assertion until it holds or `timeout` ms pass (the page polls the API on its own schedule). */
+export async function eventually(check: () => Promise<void>, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export const visible = (locator: Locator, timeout = 10_000) => locator.first().waitFor({ state: 'visible', timeout });
+export const count = (locator: Locator, n: number) => eventually(async () => expect(await locator.count()).toBe(n));
+export const text = async (locator: Locator) => ((await locator.first().textContent()) ?? '').trim();
