@@ -120,6 +120,22 @@ describe('an admin', () => {
     await browser.screenshot(page, 'delivery');
   });
 
+  test('filters the deliveries by status', async () => {
+    const statusFilter = page.locator('#deliveries').getByLabel('Status');
+    const badges = page.locator('tr[data-delivery] td:first-child');
+    await statusFilter.selectOption('FAILED');
+    await eventually(async () => {
+      const shown = await badges.allTextContents();
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((t) => t.includes('Failed'))).toBe(true);
+    });
+    expect(await page.locator(`tr[data-delivery="${failed.id}"]`).count()).toBe(0); // retried: no longer failed
+    await statusFilter.selectOption('SUCCEEDED');
+    await visible(page.locator(`tr[data-delivery="${failed.id}"]`));
+    expect((await badges.allTextContents()).every((t) => t.includes('Succeeded'))).toBe(true);
+    await statusFilter.selectOption('');
+  });
+
   test('sends a test event and reveals the signing secret only when asked', async () => {
     await page.getByRole('button', { name: 'Send test event' }).click();
     await eventually(async () => expect(await text(page.getByTestId('action-outcome'))).toContain('delivered, HTTP 204'), 20_000);
@@ -129,6 +145,19 @@ describe('an admin', () => {
     await eventually(async () => expect(await page.getByRole('textbox', { name: 'Secret' }).inputValue()).toBe(main.secret));
     await page.getByRole('button', { name: 'Hide' }).click();
     await count(page.getByRole('textbox', { name: 'Secret' }), 0);
+  });
+
+  test('rotates the signing secret after a confirmation; the API then holds the new one', async () => {
+    await page.getByRole('button', { name: 'Rotate…' }).click();
+    await page.getByRole('button', { name: 'Rotate the secret' }).click();
+    const box = page.getByRole('textbox', { name: 'Secret' });
+    await eventually(async () => expect(await box.inputValue()).toMatch(/^whsec_/));
+    const rotated = await box.inputValue();
+    expect(rotated).not.toBe(main.secret);
+    expect((await svc.api('GET', `/v1/webhook-integrations/${main.id}/secret`)).body.secret).toBe(rotated);
+    receiver.secrets.push(rotated);
+    await visible(page.getByText('The previous secret keeps signing too until', { exact: false }));
+    await page.getByRole('button', { name: 'Hide' }).click();
   });
 
   test('the audit log filters by action and links each event to its authorization event', async () => {
@@ -145,6 +174,16 @@ describe('an admin', () => {
     await eventually(async () => expect(await text(page.getByTestId('decision'))).toMatch(/Allowed/));
     await visible(page.getByText('commonfate.access.v1alpha1.AccessService/BatchEnsure', { exact: false }));
     await visible(page.getByText('default_api_authorization_policy.policy0'));
+
+    // By id, as pasted from a log or an audit event.
+    const evalId = page.url().split('/').pop()!;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Authorization events' }).click();
+    await page.getByLabel('Evaluation id').fill('eval_0000000000000000000000000000');
+    await page.keyboard.press('Enter');
+    await visible(page.getByRole('alert').getByText('No evaluation', { exact: false }));
+    await page.getByLabel('Evaluation id').fill(evalId);
+    await page.getByRole('button', { name: 'Inspect' }).click();
+    await eventually(async () => expect(await text(page.getByTestId('decision'))).toMatch(/Allowed/));
   });
 
   test('fits a small laptop screen without sideways scrolling', async () => {
