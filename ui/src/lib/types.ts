@@ -77,6 +77,13 @@ export interface SigningSecret {
   previous_secret_expires_at: string | null;
 }
 
+/** POST …/recover's answer: the FAILED deliveries created in [since, until) that were queued again. */
+export interface RecoverResult {
+  queued: number;
+  since: string;
+  until: string;
+}
+
 export interface StatsBucket {
   start: string;
   succeeded: number;

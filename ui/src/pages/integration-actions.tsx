@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, pathOf } from '../lib/api';
 import { useAction } from '../lib/use-action';
 import { useCan } from '../lib/caller';
-import { formatMs } from '../lib/format';
-import type { Integration, SigningSecret, TestResult } from '../lib/types';
+import { formatCount, formatMs } from '../lib/format';
+import type { Integration, RecoverResult, SigningSecret, TestResult } from '../lib/types';
 import { Button, ErrorNote, Time } from '../components/ui';
 
 const ONE = '/v1/webhook-integrations/{id}';
@@ -188,11 +188,14 @@ function RecoverPanel({ id, onDone }: { id: string; onDone: () => void }) {
     setResult(undefined);
     const body: Record<string, string> = { since: new Date(since).toISOString() };
     if (until) body.until = new Date(until).toISOString();
-    const res = await action.run('recover', () => api<Record<string, unknown>>(pathOf(PATHS.recover, { id }), { method: 'POST', body, idempotent: true }));
+    const res = await action.run('recover', () => api<RecoverResult>(pathOf(PATHS.recover, { id }), { method: 'POST', body, idempotent: true }));
     if (res === undefined) return;
-    // The answer counts what was queued again; whatever its field is called, it is the number in it.
-    const count = Object.values(res ?? {}).find((v) => typeof v === 'number');
-    setResult(count === undefined ? 'Recovery queued.' : `${count} failed deliver${count === 1 ? 'y' : 'ies'} queued again.`);
+    const n = res.queued;
+    setResult(
+      n === 0
+        ? 'No failed delivery created in that window is left to queue (any recovered already are pending).'
+        : `${formatCount(n)} failed deliver${n === 1 ? 'y' : 'ies'} queued again, oldest first.`
+    );
     onDone();
   }
 
@@ -201,13 +204,16 @@ function RecoverPanel({ id, onDone }: { id: string; onDone: () => void }) {
       <h2 id="recover-title" class="h3">
         Recover failed deliveries
       </h2>
+      <p class="muted">
+        Queues the FAILED deliveries created in this window again, with the same <code>webhook-id</code> and a fresh retry budget, oldest first.
+      </p>
       <form onSubmit={submit} class="inline-form">
         <div class="field">
-          <label for="recover-since">Failed since</label>
+          <label for="recover-since">Created from</label>
           <input id="recover-since" type="datetime-local" required value={since} onInput={(e) => setSince((e.target as HTMLInputElement).value)} />
         </div>
         <div class="field">
-          <label for="recover-until">Until (optional)</label>
+          <label for="recover-until">Until (optional, default now)</label>
           <input id="recover-until" type="datetime-local" value={until} onInput={(e) => setUntil((e.target as HTMLInputElement).value)} />
         </div>
         <Button type="submit" variant="primary" busy={action.busy === 'recover'}>
