@@ -13,6 +13,7 @@ let browser: Browser;
 let receiver: Receiver;
 let failing = true;
 let main: { id: string; secret: string };
+let seeded: Record<string, string>;
 
 const NAME = 'Payments audit sink';
 /** Labels of every button that changes something; a read-only principal must see none of them. */
@@ -25,7 +26,7 @@ beforeAll(async () => {
   }).start();
   // One retry after 0.2 s, then the delivery fails: a failed delivery within a second.
   svc = await startDeliveryService({ env: { CF_WEBHOOK_RETRY_SCHEDULE: '0.2' } });
-  await seedIntegrations(svc);
+  seeded = await seedIntegrations(svc);
   main = await createIntegration(svc, receiver, { name: NAME, send_audit_log_events: true, filter_for_actions: ['grant.requested'] });
   await seedHistory(svc.service.db.pool, main.id);
   browser = await launchBrowser();
@@ -184,6 +185,19 @@ describe('an admin', () => {
     await page.getByLabel('Evaluation id').fill(evalId);
     await page.getByRole('button', { name: 'Inspect' }).click();
     await eventually(async () => expect(await text(page.getByTestId('decision'))).toMatch(/Allowed/));
+  });
+
+  test('shows a header value only when asked, one header at a time', async () => {
+    await page.goto(`${svc.baseUrl}/ui/#/integrations/${seeded.siem}`);
+    await page.getByRole('heading', { level: 1, name: 'Security data lake' }).waitFor();
+    const value = page.getByTestId('header-value');
+    await visible(value);
+    expect(await text(value)).toBe('••••••••');
+    expect(await page.content()).not.toContain('not-a-real-token');
+    await page.getByRole('button', { name: 'Show the value of Authorization' }).click();
+    expect(await text(value)).toBe('Bearer not-a-real-token');
+    await page.getByRole('button', { name: 'Hide the value of Authorization' }).click();
+    expect(await page.content()).not.toContain('not-a-real-token');
   });
 
   test('fits a small laptop screen without sideways scrolling', async () => {
