@@ -17,16 +17,18 @@ async function main(): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'commonfate' } });
   const service = await startService(config, log);
   let stopping = false;
+  // The last lines say why the process stopped: written out before it exits, even into a slow pipe.
+  const exitAfterFlush = (code: number) => log.flush(() => process.exit(code));
   const stop = (exitCode: number) => {
     stopping = true;
     service.stop().then(
       () => {
         log.info({ exit_code: exitCode }, 'stopped');
-        process.exit(exitCode);
+        exitAfterFlush(exitCode);
       },
       (err) => {
         log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exitAfterFlush(1);
       },
     );
   };

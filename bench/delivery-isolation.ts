@@ -4,6 +4,7 @@ import type { Resolver } from '../api/delivery/dns';
 import { DELIVERIES_CHANNEL, deliveryIdPrefix, deliveryIdSql } from '../api/delivery/fanout';
 import { newId } from '../api/ids';
 import { median } from './support';
+import { treeCpuMs } from './terraform-run';
 import { failingServers, insertIntegration, measureLatency, measureThroughput, setIntegrations, type Receivers } from './delivery-support';
 
 /**
@@ -13,7 +14,8 @@ import { failingServers, insertIntegration, measureLatency, measureThroughput, s
  * Kinds, in turn: hang (never answers), slow-500 (500 after 5 s), reset, refused (nothing listens), an
  * unresolvable name and a name whose lookup hangs (the last two through `benchResolver`, a stand-in for DNS).
  */
-export const FAILING_COUNTS = [0, 16, 64, 256] as const;
+/** How many failing destinations each row has; BENCH_FAILING=0,256 picks others (the first is the baseline). */
+export const FAILING_COUNTS: readonly number[] = (process.env.BENCH_FAILING ?? '0,16,64,256').split(',').map(Number);
 const KINDS = ['hang', 'slow-500', 'reset', 'refused', 'unresolvable', 'dns-hang'] as const;
 /** Due deliveries each failing destination has waiting when its run starts. */
 const BACKLOG = 50;
@@ -41,6 +43,10 @@ export interface IsolationRow {
   failingAttempts: number;
   /** Failing destinations whose circuit was open or half-open at the end. */
   circuitsOpen: number;
+  /** CPU during the throughput measurement per healthy delivery, µs: every process of the run (this one with
+   * the worker, Postgres, receivers, failing servers), and this process alone. */
+  cpuUs: number;
+  nodeCpuUs: number;
   /** Every round's throughput and p99, for the spread. */
   spread?: string;
 }
@@ -98,13 +104,17 @@ export async function isolation(pool: Pool, rx: Receivers, healthyPort: number, 
           )
         ).rows[0].n;
       const before = await attempts();
+      const [treeBefore, nodeBefore] = [treeCpuMs(process.pid), process.cpuUsage()];
       const t = await measureThroughput(pool, rx, [healthy], run.events);
+      const nodeUsed = process.cpuUsage(nodeBefore);
+      const cpuUs = ((treeCpuMs(process.pid) - treeBefore) * 1000) / run.events;
+      const nodeCpuUs = (nodeUsed.user + nodeUsed.system) / run.events;
       const l = await measureLatency(pool, rx, [healthy], run.rate, run.seconds);
       const { rows: open } = await pool.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM webhook_integrations WHERE id = ANY ($1) AND circuit_state <> 'CLOSED'`,
         [failing],
       );
-      rounds.get(n)!.push({ failing: n, perSecond: t.perSecond, p50: l.p50, p99: l.p99, failingAttempts: (await attempts()) - before, circuitsOpen: open[0].n });
+      rounds.get(n)!.push({ failing: n, perSecond: t.perSecond, p50: l.p50, p99: l.p99, failingAttempts: (await attempts()) - before, circuitsOpen: open[0].n, cpuUs, nodeCpuUs });
       process.stdout.write(`isolation: ${n} failing -> ${t.perSecond.toFixed(0)} deliveries/s, p99 ${l.p99.toFixed(1)} ms\n`);
     }
   } finally {
@@ -121,6 +131,8 @@ export async function isolation(pool: Pool, rx: Receivers, healthyPort: number, 
       p99: mid(list, 'p99'),
       failingAttempts: mid(list, 'failingAttempts'),
       circuitsOpen: mid(list, 'circuitsOpen'),
+      cpuUs: mid(list, 'cpuUs'),
+      nodeCpuUs: mid(list, 'nodeCpuUs'),
       spread: list.map((r) => `${r.perSecond.toFixed(0)}/s ${r.p99.toFixed(0)} ms`).join(', '),
     };
   });
@@ -130,12 +142,12 @@ export async function isolation(pool: Pool, rx: Receivers, healthyPort: number, 
 export function isolationTable(rows: IsolationRow[], run: { events: number; rate: number; rounds: number }): string {
   const base = rows[0];
   const lines = [
-    `| failing destinations | healthy durable deliveries/s (${run.events} events) | vs 0 failing | event→receipt p50 at ${run.rate}/s | p99 | p99 vs 0 failing | attempts to failing ones meanwhile | their circuits open | rounds (deliveries/s, p99) |`,
-    '|---|---|---|---|---|---|---|---|---|',
+    `| failing destinations | healthy durable deliveries/s (${run.events} events) | vs 0 failing | event→receipt p50 at ${run.rate}/s | p99 | p99 vs 0 failing | attempts to failing ones meanwhile | their circuits open | CPU per healthy delivery: all processes / this one (worker) | rounds (deliveries/s, p99) |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.failing} | ${r.perSecond.toFixed(0)} | ${(r.perSecond / base.perSecond).toFixed(2)}× | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${(r.p99 / base.p99).toFixed(2)}× | ${r.failingAttempts} | ${r.circuitsOpen} of ${r.failing} | ${r.spread} |`,
+      `| ${r.failing} | ${r.perSecond.toFixed(0)} | ${(r.perSecond / base.perSecond).toFixed(2)}× | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${(r.p99 / base.p99).toFixed(2)}× | ${r.failingAttempts} | ${r.circuitsOpen} of ${r.failing} | ${r.cpuUs.toFixed(0)} / ${r.nodeCpuUs.toFixed(0)} µs | ${r.spread} |`,
     );
   }
   const last = rows[rows.length - 1];

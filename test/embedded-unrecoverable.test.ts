@@ -25,7 +25,8 @@ describe('an embedded database that cannot come back', () => {
     // What PostgreSQL 18 finds in a data directory it cannot use (another version's files, a botched restore).
     writeFileSync(join(dataDir, 'pg', 'PG_VERSION'), '9\n');
     const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const exited = new Promise<number | null>((resolve) => proc!.child.once('exit', (c) => resolve(c)));
+    // 'close', not 'exit': the last log lines may still be in the pipe when the process has exited.
+    const exited = new Promise<number | null>((resolve) => proc!.child.once('close', (c) => resolve(c)));
     process.kill(postmaster, 'SIGKILL');
 
     const code = await exited;

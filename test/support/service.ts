@@ -66,7 +66,7 @@ export async function startServiceProcess(opts: { env: Record<string, string>; a
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   const baseUrl = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`service did not start in 60 s:\n${output}`)), 60_000);
     const onData = () => {
