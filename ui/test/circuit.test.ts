@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { Receiver, createIntegration, requestAccess, startDeliveryService, waitUntil, type DeliveryTestService } from '../../test/delivery/harness';
 import { launchBrowser, type Browser } from './browser';
-import { count, eventually, signIn, text, visible } from './page';
+import { badge, count, eventually, signIn, text, visible } from './page';
 
 /**
  * The delivery circuit breaker where an operator looks for it: a column of the integrations view and a note under
@@ -85,7 +85,7 @@ test('an open circuit’s integration says so under its title, with its figures'
   expect(await note.locator('[data-field="next_probe_at"] time').first().getAttribute('datetime')).toBe(open.next_probe_at);
   expect(await note.locator('[data-field="changed_at"] time').getAttribute('datetime')).toBe(open.changed_at);
   // Its delivery waits for the probe: still pending, next attempt after the Retry-After.
-  await visible(page.locator('tr[data-delivery]').getByText('Pending'));
+  await visible(badge(page.locator('tr[data-delivery]'), 'Pending'));
   await browser.screenshot(page, 'circuit-open');
 });
 
@@ -100,7 +100,7 @@ test('a half-open circuit shows what it allows; a closed one adds nothing', asyn
 
   await page.goto(`${svc.baseUrl}/ui/#/integrations/${ids.closed}`);
   await page.getByRole('heading', { level: 1, name: 'Ledger archive' }).waitFor();
-  await visible(page.locator('.title-meta').getByText('Closed'));
+  await visible(badge(page.locator('.title-meta'), 'Closed'));
   expect(await page.getByTestId('circuit-note').count()).toBe(0);
 });
 

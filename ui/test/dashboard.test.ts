@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { Receiver, createIntegration, requestAccess, startDeliveryService, waitUntil, type DeliveryTestService } from '../../test/delivery/harness';
 import { launchBrowser, type Browser } from './browser';
-import { count, eventually, signIn as signInAt, text, visible } from './page';
+import { badge, count, eventually, signIn as signInAt, text, visible } from './page';
 import { seedHistory, seedIntegrations } from './seed';
 
 /**
@@ -67,9 +67,13 @@ describe('an admin', () => {
     const rows = page.locator('tbody tr[data-integration]');
     await count(rows, 4);
     const mainRow = page.locator(`tr[data-integration="${main.id}"]`);
-    await visible(mainRow.getByText('Healthy'));
+    await visible(badge(mainRow, 'Unhealthy')); // its delivery ran out of retries
+    expect(await badge(mainRow, 'Healthy').count()).toBe(0);
     await visible(page.locator('tr', { hasText: 'Legacy ticketing bridge' }).getByText('410 Gone', { exact: false }));
     await eventually(async () => expect(await text(mainRow.locator('td.num'))).toMatch(/^\d+$/));
+    // On a common laptop width every column fits: the table needs no sideways scrolling.
+    const tableOverflow = await page.evaluate<number>(`(() => { const t = document.querySelector('.table-wrap'); return t.scrollWidth - t.clientWidth; })()`);
+    expect(tableOverflow).toBeLessThanOrEqual(0);
     await browser.screenshot(page, 'integrations');
 
     await page.getByLabel('Find by name or URL').fill('payments');

@@ -26,3 +26,10 @@ export async function eventually(check: () => Promise<void>, timeout = 10_000): 
 export const visible = (locator: Locator, timeout = 10_000) => locator.first().waitFor({ state: 'visible', timeout });
 export const count = (locator: Locator, n: number) => eventually(async () => expect(await locator.count()).toBe(n));
 export const text = async (locator: Locator) => ((await locator.first().textContent()) ?? '').trim();
+
+/**
+ * The status badge in `scope` that reads exactly `label` (after its icon): "Healthy" does not match "Unhealthy",
+ * as a plain text lookup would.
+ */
+export const badge = (scope: Page | Locator, label: string) =>
+  scope.locator('.badge').filter({ hasText: new RegExp(`^[^\\p{L}\\d]*${label}$`, 'u') });
