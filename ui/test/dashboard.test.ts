@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { Receiver, createIntegration, requestAccess, startDeliveryService, waitUntil, type DeliveryTestService } from '../../test/delivery/harness';
 import { launchBrowser, type Browser } from './browser';
-import { badge, count, eventually, signIn as signInAt, text, visible } from './page';
+import { badge, count, eventually, signIn as signInAt, text, unnamedControls, visible } from './page';
 import { seedHistory, seedIntegrations } from './seed';
 
 /**
@@ -210,6 +210,9 @@ describe('an admin', () => {
     await page.getByRole('heading', { level: 1, name: NAME }).waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
+    // Every control on the busiest page (filters, actions, the recover form, pagers) has a name to be read out.
+    await page.getByRole('button', { name: 'Send test event' }).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 

@@ -33,3 +33,17 @@ export const text = async (locator: Locator) => ((await locator.first().textCont
  */
 export const badge = (scope: Page | Locator, label: string) =>
   scope.locator('.badge').filter({ hasText: new RegExp(`^[^\\p{L}\\d]*${label}$`, 'u') });
+
+/**
+ * Form controls and buttons on the page that a screen reader could not name: no <label>, aria-label or
+ * aria-labelledby for a control; no text or aria-label for a button. Returns a short description of each.
+ */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    const out = [];
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) if (!named(el)) out.push(el.outerHTML.slice(0, 120));
+    for (const el of document.querySelectorAll('button, a[href]')) if (!(el.textContent || '').trim() && !el.getAttribute('aria-label')) out.push(el.outerHTML.slice(0, 120));
+    return out;
+  })()`);
+}
