@@ -5,6 +5,10 @@ import { ConfigError, loadConfig } from './config';
 import { connectDatabase } from './db/client';
 import { runningEmbeddedUrl, startEmbeddedPostgres } from './db/embedded';
 import { migrate } from './db/migrate';
+import { resolveKeyring } from './secrets/keys';
+import { generateKey } from './secrets/keyring';
+import { resealAll } from './secrets/reseal';
+import { SEALED_TABLES } from './secrets/tables';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -12,6 +16,10 @@ Commands:
   api-keys create --name <name> --role <admin|read_only>   Create a key; its secret is printed once.
   api-keys list                                            List keys (never their secrets).
   api-keys revoke <key id>                                 Revoke a key (effective within seconds).
+  secrets generate-key                                     Print a new key for CF_ENCRYPTION_KEYS.
+  secrets status                                           The configured keys' ids, and how many stored values each seals.
+  secrets rotate [--batch-size <n>]                        Re-encrypt every stored secret under the first key of
+                                                           CF_ENCRYPTION_KEYS, in batches, beside a running service.
 
 Uses DATABASE_URL, or the embedded database in CF_DATA_DIR (default .data/) — the running service's, or
 started for the duration of the command.`;
@@ -20,6 +28,7 @@ started for the duration of the command.`;
 async function openDatabase() {
   const config = loadConfig();
   const log = pino({ level: 'warn' }, pino.destination(2));
+  const keyring = () => resolveKeyring(config, log);
   let url = config.DATABASE_URL ?? runningEmbeddedUrl(config.CF_DATA_DIR);
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
@@ -31,6 +40,7 @@ async function openDatabase() {
   await migrate(db.pool, log);
   return {
     pool: db.pool,
+    keyring,
     close: async () => {
       await db.close();
       await stopEmbedded?.();
@@ -40,6 +50,7 @@ async function openDatabase() {
 
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'secrets') return secrets(command, rest);
   if (group !== 'api-keys' || !command) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -92,6 +103,47 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     return 2;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `secrets …`: keys and the re-encryption of what is stored (secrets/reseal.ts). */
+async function secrets(command: string | undefined, rest: string[]): Promise<number> {
+  if (command === 'generate-key') {
+    process.stdout.write(`${generateKey()}\n`);
+    return 0;
+  }
+  if (command !== 'rotate' && command !== 'status') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const { values } = parseArgs({ args: rest, options: { 'batch-size': { type: 'string' } } });
+  const batchSize = values['batch-size'] === undefined ? 200 : Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    process.stderr.write('--batch-size must be a whole number from 1 to 10000\n');
+    return 2;
+  }
+  const db = await openDatabase();
+  try {
+    const keyring = db.keyring();
+    if (command === 'status') {
+      keyring.keys.forEach((k, i) => process.stdout.write(`key ${k.id}${i === 0 ? ' (encrypts new values)' : ''}\n`));
+      for (const table of SEALED_TABLES) {
+        const census = await table.census(db.pool);
+        const parts = Object.entries(census).map(([kid, n]) => `${n} ${kid === 'plaintext' ? 'in plain text' : `under ${kid}${keyring.hasKey(kid) ? '' : ' (NOT CONFIGURED)'}`}`);
+        process.stdout.write(`${table.name}: ${parts.length > 0 ? parts.join(', ') : 'no values'}\n`);
+      }
+      return 0;
+    }
+    process.stdout.write(`Re-encrypting every stored secret under key ${keyring.primaryId}, ${batchSize} rows per transaction…\n`);
+    const counts = await resealAll(db.pool, keyring, 'rotate', SEALED_TABLES, {
+      batchSize,
+      onProgress: (table, n) => process.stdout.write(`  ${table}: ${n} re-encrypted\n`),
+    });
+    for (const [table, n] of Object.entries(counts)) process.stdout.write(`${table}: ${n} rows re-encrypted\n`);
+    process.stdout.write(`Done: every stored secret is encrypted under ${keyring.primaryId}; other keys may now be removed from CF_ENCRYPTION_KEYS.\n`);
+    return 0;
   } finally {
     await db.close();
   }

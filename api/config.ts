@@ -21,6 +21,26 @@ const urlList = (name: string) =>
     }
   });
 
+/**
+ * Encryption keys, comma-separated, each the standard (or URL-safe) base64 of 32 random bytes. Parsed to bytes
+ * here; which of them seals and what happens without any is decided in secrets/keys.ts.
+ */
+const encryptionKeys = list.transform((entries, ctx) => {
+  const keys: Buffer[] = [];
+  entries.forEach((entry, i) => {
+    const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(entry) ? Buffer.from(entry, 'base64') : Buffer.alloc(0);
+    if (key.length !== 32) {
+      // Never echo the entry: it is a secret, and a near-miss even more so.
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} is not the base64 of 32 bytes (${entry.length} characters); make a key with \`openssl rand -base64 32\` or \`npm run cli -- secrets generate-key\``,
+      });
+    }
+    keys.push(key);
+  });
+  return keys;
+});
+
 /** Every setting the service reads, with its default. Parsed once at start-up (see loadConfig). */
 const ConfigFields = z.object({
   /** TCP port of the HTTP API. Default 8080. */
@@ -33,6 +53,12 @@ const ConfigFields = z.object({
   CF_DATA_DIR: z.string().default('.data'),
   /** A secret for which an admin API key is ensured at start (automation, fresh instances). */
   CF_BOOTSTRAP_API_KEY: z.string().optional(),
+  /**
+   * Keys that encrypt header values and signing secrets at rest (AES-256-GCM), comma-separated base64 of 32 bytes
+   * each: the first encrypts, all decrypt. Unset with the embedded database: a key is generated once into
+   * CF_DATA_DIR/encryption.key. Unset with DATABASE_URL: the service refuses to start.
+   */
+  CF_ENCRYPTION_KEYS: encryptionKeys.optional(),
   /** Which parts run in this process: the API, the delivery worker, or both. Default all. */
   CF_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   /** Accept plain http:// destination URLs (local development and tests). Default false. */

@@ -23,6 +23,7 @@ export type ErrorKind =
   | 'idempotency_key_reused'
   | 'precondition_failed'
   | 'unavailable'
+  | 'secrets_unreadable'
   | 'internal';
 
 export class AppError extends Error {

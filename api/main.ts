@@ -15,7 +15,18 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'commonfate' } });
-  const service = await startService(config, log);
+  let service;
+  try {
+    service = await startService(config, log);
+  } catch (err) {
+    // A setting found wrong only once the database is known (missing or wrong encryption keys): the message, no stack.
+    if (err instanceof ConfigError) {
+      log.fatal(err.message);
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   let stopping = false;
   // The last lines say why the process stopped: written out before it exits, even into a slow pipe.
   const exitAfterFlush = (code: number) => log.flush(() => process.exit(code));

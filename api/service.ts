@@ -22,7 +22,12 @@ import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
 import { GRANTS_CHANNEL } from './grants/workflow';
 import { pruneIdempotencyKeys } from './idempotency/store';
+import { resolveKeyring } from './secrets/keys';
+import type { Keyring } from './secrets/keyring';
+import { resealAll } from './secrets/reseal';
+import { checkStoredKeys, SEALED_TABLES } from './secrets/tables';
 import { shutdown, type ShutdownStep } from './shutdown';
+import { IntegrationSecrets } from './webhook-integrations/secrets';
 
 export const VERSION = '0.1.0';
 
@@ -36,6 +41,13 @@ export interface RunningService {
    * restarted. The caller should stop the service and exit non-zero. Pending otherwise (always, with DATABASE_URL).
    */
   failed: Promise<Error>;
+  /** The keys the service seals and opens secrets with. */
+  keyring: Keyring;
+  /**
+   * Resolves once every secret stored before encryption existed is sealed (values re-sealed, per table); it runs
+   * in the background after start. Rejects only if the service stops first.
+   */
+  sealed: Promise<Record<string, number>>;
   /**
    * Graceful stop: stop accepting, finish in-flight requests, flush evaluations, close the pool, stop the database.
    * Rejects, naming the step still running, if it takes longer than CF_SHUTDOWN_TIMEOUT_MS (the embedded database
@@ -54,8 +66,9 @@ export interface ServiceParts {
 
 /** The composition root: reads nothing global, builds every part from `config` and wires them together. */
 export async function startService(config: Config, log: Logger, parts: ServiceParts = {}): Promise<RunningService> {
-  // Fails fast on a bad CF_WEBHOOK_ALLOWED_NETWORKS entry, before anything starts.
+  // Fails fast on a bad CF_WEBHOOK_ALLOWED_NETWORKS entry, or on missing encryption keys, before anything starts.
   const ssrfPolicy = new SsrfPolicy(config.CF_WEBHOOK_ALLOWED_NETWORKS);
+  const keyring = resolveKeyring(config, log);
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -76,6 +89,10 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
 
   try {
     await migrate(db.pool, log);
+    await checkStoredKeys(db.pool, keyring);
+    const sealing = new AbortController();
+    const sealed = sealPlaintext(db, keyring, log.child({ part: 'secrets' }), sealing.signal);
+    cleanup.unshift({ name: 'stopping the sealing of plain-text secrets', run: () => (sealing.abort(), sealed.then(() => undefined, () => undefined)) });
     if (config.CF_BOOTSTRAP_API_KEY) {
       if (config.CF_BOOTSTRAP_API_KEY.length < 16) log.warn('CF_BOOTSTRAP_API_KEY is shorter than 16 characters: use a long random secret outside local development');
       const outcome = await ensureBootstrapKey(db.pool, config.CF_BOOTSTRAP_API_KEY);
@@ -127,6 +144,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const deliveryWorker = new DeliveryWorker({
         pool: db.pool,
         outbound,
+        secrets: new IntegrationSecrets(keyring),
         metrics,
         log: log.child({ part: 'delivery' }),
         retrySchedule: config.CF_WEBHOOK_RETRY_SCHEDULE,
@@ -165,6 +183,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
         version: VERSION,
         metrics,
         outbound,
+        keyring,
         ready: async () => {
           const supervised = embedded?.state;
           if (supervised?.state === 'restarting') {
@@ -209,6 +228,8 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       url,
       databaseUrl,
       db,
+      keyring,
+      sealed,
       failed: embedded?.failed ?? new Promise<Error>(() => undefined),
       stop() {
         stopping ??= runCleanup();
@@ -218,6 +239,30 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
   } catch (err) {
     await runCleanup();
     throw err;
+  }
+}
+
+/**
+ * Seals what was stored in plain text before encryption (secrets/reseal.ts), in the background: reads accept both
+ * forms meanwhile. Several instances starting together share the work (SKIP LOCKED). Retried every 30 s while the
+ * database is unreachable; stops when `signal` aborts (the service stops).
+ */
+async function sealPlaintext(db: Database, keyring: Keyring, log: Logger, signal: AbortSignal): Promise<Record<string, number>> {
+  for (;;) {
+    try {
+      const counts = await resealAll(db.pool, keyring, 'plaintext', SEALED_TABLES, { signal });
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (total > 0) log.info({ resealed: counts, key_id: keyring.primaryId }, 'sealed secrets stored in plain text before encryption');
+      if (signal.aborted) throw new Error('the service stopped before the plain-text secrets were sealed');
+      return counts;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'sealing plain-text secrets failed; retrying in 30 s');
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, 30_000);
+        signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+      });
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import pino from 'pino';
 import { connectDatabase } from '../api/db/client';
 import { migrate } from '../api/db/migrate';
+import { generateKey } from '../api/secrets/keyring';
 import { benchDatabase, median, recordSection, spawnServer } from './support';
 
 /**
@@ -39,7 +40,14 @@ async function main(): Promise<void> {
   const log = pino({ level: 'warn' });
   const setup = connectDatabase(db.url, 2);
   await migrate(setup.pool, log);
-  const env = { DATABASE_URL: db.url, HOST: '127.0.0.1', CF_BOOTSTRAP_API_KEY: API_KEY, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', CF_DB_POOL_SIZE: '10' };
+  const env = {
+    DATABASE_URL: db.url,
+    CF_ENCRYPTION_KEYS: generateKey(),
+    HOST: '127.0.0.1',
+    CF_BOOTSTRAP_API_KEY: API_KEY,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    CF_DB_POOL_SIZE: '10',
+  };
 
   const body = JSON.stringify({ name: 'bench', url: 'https://example.com/hook', headers: [{ key: 'X-Token', value: 'v' }] });
   const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };

@@ -5,7 +5,7 @@ import { emitAuditEvents } from '../api/audit-events/emit';
 import { systemCause } from '../api/audit-events/event';
 import { grantEvents, type GrantRow } from '../api/grants/workflow';
 import { newId } from '../api/ids';
-import { newSigningSecret } from '../api/webhook-integrations/store';
+import { newSigningSecret, type IntegrationSecrets } from '../api/webhook-integrations/secrets';
 
 /** What the delivery benchmarks share: receivers in child processes, events, and the two measurements. */
 
@@ -75,22 +75,33 @@ export function auditEvents(n: number) {
   return Array.from({ length: n }, () => grantEvents(fakeGrant(), ['grant.requested'], systemCause(''))[0]);
 }
 
-/** An integration row for the benchmarks (plain SQL: the API's own cost is not what is measured). */
-export async function insertIntegration(pool: Pool, url: string, events: { audit: boolean; authorization: boolean }): Promise<string> {
+/**
+ * An integration row for the benchmarks (plain SQL: the API's own cost is not what is measured), with one custom
+ * header. With `secrets` its header value and signing secret are sealed, as the API stores them; without, they are
+ * in plain text, as rows from before encryption (which the worker sends with nothing to decrypt).
+ */
+export async function insertIntegration(
+  pool: Pool,
+  url: string,
+  events: { audit: boolean; authorization: boolean },
+  secrets?: IntegrationSecrets,
+): Promise<string> {
   const id = newId('webhookIntegration');
+  const signingSecret = newSigningSecret();
+  const headers = secrets ? secrets.sealHeaders(id, [{ key: 'X-Bench', value: '1' }], true).writes : [{ key: 'X-Bench', value: '1' }];
   await pool.query(
     `INSERT INTO webhook_integrations (id, name, url, send_audit_log_events, send_authorization_events, signing_secret, headers)
-     VALUES ($1, 'bench', $2, $3, $4, $5, '[{"key":"X-Bench","value":"1"}]')`,
-    [id, url, events.audit, events.authorization, newSigningSecret()],
+     VALUES ($1, 'bench', $2, $3, $4, $5, $6::jsonb)`,
+    [id, url, events.audit, events.authorization, secrets ? secrets.sealSigningSecret(id, signingSecret) : signingSecret, JSON.stringify(headers)],
   );
   return id;
 }
 
-/** Replaces every integration with one per port, subscribed to audit events. */
-export async function setIntegrations(pool: Pool, ports: number[]): Promise<string[]> {
+/** Replaces every integration with one per port, subscribed to audit events (sealed with `secrets`, if given). */
+export async function setIntegrations(pool: Pool, ports: number[], secrets?: IntegrationSecrets): Promise<string[]> {
   await pool.query('DELETE FROM webhook_integrations');
   const ids: string[] = [];
-  for (const port of ports) ids.push(await insertIntegration(pool, `http://127.0.0.1:${port}/hook`, { audit: true, authorization: false }));
+  for (const port of ports) ids.push(await insertIntegration(pool, `http://127.0.0.1:${port}/hook`, { audit: true, authorization: false }, secrets));
   return ids;
 }
 

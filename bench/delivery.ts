@@ -6,18 +6,23 @@ import { Pool } from 'pg';
 import { Agent } from 'undici';
 import { loadConfig } from '../api/config';
 import { startEmbeddedPostgres } from '../api/db/embedded';
+import { generateKey } from '../api/secrets/keyring';
 import { startService } from '../api/service';
+import { IntegrationSecrets } from '../api/webhook-integrations/secrets';
 import { auditEvents, measureLatency, measureThroughput, now, percentile, Receivers, setIntegrations, waitReceipts } from './delivery-support';
 import { benchResolver, isolation, isolationTable } from './delivery-isolation';
 import { NOTES } from './delivery-notes';
+import { secretsTable } from './delivery-secrets';
+import { recordSection } from './support';
 
 /**
  * `npm run bench:delivery`: durable deliveries/s and event-to-receipt latency of the real worker (claim with
  * SKIP LOCKED, sign, POST, record the attempt and the result in Postgres), fanning events out to 1 and to 10
  * local receivers; in the same run, a raw undici POST loop with the same concurrency and payloads (no
  * database, no signing) as the baseline; and the isolation table (bench/delivery-isolation.ts). Receivers run
- * in child processes. BENCH_PARTS=throughput,latency,isolation picks parts (default all); BENCH_EVENTS sets the
- * 1-destination event count (default 10000).
+ * in child processes; the integrations' header values and signing secrets are sealed, as the API stores them.
+ * BENCH_PARTS=throughput,latency,isolation,secrets picks parts (default all; secrets: bench/delivery-secrets.ts,
+ * its own section of bench/README.md); BENCH_EVENTS sets the 1-destination event count (default 10000).
  */
 const ROOT = resolve(__dirname, '..');
 const PER_DESTINATION = 32;
@@ -58,14 +63,14 @@ async function rawBaseline(rx: Receivers, destinations: number, deliveries: numb
   return { destinations, deliveries, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function throughputTable(pool: Pool, rx: Receivers, events1: number): Promise<string> {
+async function throughputTable(pool: Pool, rx: Receivers, secrets: IntegrationSecrets, events1: number): Promise<string> {
   const events10 = Math.round(events1 / 10) * 2;
   // Warm-up (JIT, connections, plans), discarded.
-  await measureThroughput(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 10)), 300);
+  await measureThroughput(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 10), secrets), 300);
   await rawBaseline(rx, 10, 3000);
-  const t1 = await measureThroughput(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 1)), events1);
+  const t1 = await measureThroughput(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 1), secrets), events1);
   const r1 = await rawBaseline(rx, 1, t1.deliveries);
-  const t10 = await measureThroughput(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 10)), events10);
+  const t10 = await measureThroughput(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 10), secrets), events10);
   const r10 = await rawBaseline(rx, 10, t10.deliveries);
   const lines = ['| destinations | events | deliveries | durable deliveries/s | raw undici POST/s | ratio |', '|---|---|---|---|---|---|'];
   const ratios: number[] = [];
@@ -85,9 +90,9 @@ async function throughputTable(pool: Pool, rx: Receivers, events1: number): Prom
   return lines.join('\n');
 }
 
-async function latencyTable(pool: Pool, rx: Receivers): Promise<string> {
-  const l1 = await measureLatency(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 1)), 500, 5);
-  const l10 = await measureLatency(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 10)), 500, 5);
+async function latencyTable(pool: Pool, rx: Receivers, secrets: IntegrationSecrets): Promise<string> {
+  const l1 = await measureLatency(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 1), secrets), 500, 5);
+  const l10 = await measureLatency(pool, rx, await setIntegrations(pool, rx.ports.slice(0, 10), secrets), 500, 5);
   const lines = ['| destinations | rate | events | deliveries received | event→receipt p50 | p99 | max |', '|---|---|---|---|---|---|---|'];
   for (const l of [l1, l10]) {
     lines.push(`| ${l.destinations} | ${l.rate} events/s | ${l.events} | ${l.received} | ${l.p50.toFixed(1)} ms | ${l.p99.toFixed(1)} ms | ${l.max.toFixed(1)} ms |`);
@@ -98,7 +103,7 @@ async function latencyTable(pool: Pool, rx: Receivers): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const parts = new Set((process.env.BENCH_PARTS ?? 'throughput,latency,isolation').split(','));
+  const parts = new Set((process.env.BENCH_PARTS ?? 'throughput,latency,isolation,secrets').split(','));
   const loadBefore = loadavg();
   const dataDir = mkdtempSync(join(tmpdir(), 'cf-bench-delivery-'));
   const pg = await startEmbeddedPostgres(dataDir, log);
@@ -111,13 +116,15 @@ async function main(): Promise<void> {
     CF_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     CF_WEBHOOK_CONCURRENCY: String(GLOBAL),
     CF_WEBHOOK_CONCURRENCY_PER_DESTINATION: String(PER_DESTINATION),
+    CF_ENCRYPTION_KEYS: generateKey(),
   });
   const service = await startService(config, log, { resolver: benchResolver });
   const pool = new Pool({ connectionString: pg.url, max: 4 });
+  const secrets = new IntegrationSecrets(service.keyring);
   const sections: string[] = [];
   try {
-    if (parts.has('throughput')) sections.push(await throughputTable(pool, rx, Number(process.env.BENCH_EVENTS ?? 10_000)));
-    if (parts.has('latency')) sections.push(await latencyTable(pool, rx));
+    if (parts.has('throughput')) sections.push(await throughputTable(pool, rx, secrets, Number(process.env.BENCH_EVENTS ?? 10_000)));
+    if (parts.has('latency')) sections.push(await latencyTable(pool, rx, secrets));
     if (parts.has('isolation')) {
       const run = { events: 5000, rate: 500, seconds: 5, rounds: Number(process.env.BENCH_ROUNDS ?? 5) };
       const rows = await isolation(pool, rx, rx.ports[0], run);
@@ -125,11 +132,17 @@ async function main(): Promise<void> {
         `Isolation: one healthy destination beside failing ones of mixed kinds, each with 50 due deliveries older than the healthy one's; medians of ${run.rounds} rounds, run in turn:\n\n${isolationTable(rows, run)}`,
       );
     }
-    const loadAfter = loadavg();
-    const load = `Load average (1 min) ${loadBefore[0].toFixed(1)} at the start, ${loadAfter[0].toFixed(1)} at the end, on ${cpus().length} cores.`;
+    const loadMid = loadavg();
+    if (parts.has('secrets')) {
+      const table = await secretsTable(pool, rx, secrets, { rounds: Number(process.env.BENCH_ROUNDS ?? 3), events: 5000 });
+      const load = `Load average (1 min) ${loadMid[0].toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} cores.`;
+      process.stdout.write(`\n${table}\n\n${load}\n`);
+      recordSection('Delivery: secrets sealed', `${SECRETS_INTRO}\n\nLast run (${new Date().toISOString().slice(0, 10)}, Node ${process.version}):\n\n${table}\n\n${load}`);
+    }
+    const load = `Load average (1 min) ${loadBefore[0].toFixed(1)} at the start, ${loadMid[0].toFixed(1)} at the end, on ${cpus().length} cores.`;
     const body = `${sections.join('\n\n')}\n\n${load}`;
-    process.stdout.write(`\n${body}\n`);
-    if (parts.size === 3) writeReadme(body);
+    if (sections.length > 0) process.stdout.write(`\n${body}\n`);
+    if (['throughput', 'latency', 'isolation'].every((p) => parts.has(p))) writeReadme(body);
   } finally {
     await pool.end();
     await service.stop();
@@ -139,6 +152,13 @@ async function main(): Promise<void> {
   }
 }
 
+const SECRETS_INTRO = `\`BENCH_PARTS=secrets npm run bench:delivery\` (bench/delivery-secrets.ts) — the worker of "Delivery", the same
+throughput and latency runs, with each integration's header value and signing secret stored in plain text (as
+before encryption at rest: nothing to decrypt) and sealed (AES-256-GCM, as the API stores them: the worker opens
+each integration's target once and keeps it by version, api/webhook-integrations/target-cache.ts), in turn (ABBA:
+plain, sealed, sealed, plain…). The plain runs are the in-run baseline. On this shared 2-core machine single runs move by
+±40 % or more with the load (other tests and benchmarks run beside it): compare the medians, and the load below.`;
+
 /** Replaces (or appends) the "Delivery" section of bench/README.md, leaving other sections alone. */
 function writeReadme(tables: string): void {
   const file = join(ROOT, 'bench/README.md');
@@ -147,7 +167,8 @@ function writeReadme(tables: string): void {
 
 \`npm run bench:delivery\` — the real worker (\`CF_ROLE=worker\`, ${GLOBAL} in flight, ${PER_DESTINATION} per destination) on an
 embedded PostgreSQL 18: events are committed with their delivery rows (\`emitAuditEvents\`, the API's code path), then
-claimed (SKIP LOCKED, leased), signed (Standard Webhooks), POSTed over keep-alive undici pools to loopback receivers
+claimed (SKIP LOCKED, leased), their integrations' sealed header value and signing secret opened (once per
+integration version), signed (Standard Webhooks), POSTed over keep-alive undici pools to loopback receivers
 (a child process answering 204), and their attempts and results written back. "Durable deliveries/s" counts from the
 first commit until every delivery is SUCCEEDED in the database. Baseline: a raw undici POST loop with the same
 payload and concurrency, no database and no signing, in the same run. Goals: ≥ 0.5× raw, ≥ 3,000 durable

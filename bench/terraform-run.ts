@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKey } from '../api/secrets/keyring';
 import { ROOT } from './support';
 
 const TERRAFORM = process.env.TERRAFORM_BIN ?? '/usr/local/bin/terraform';
@@ -86,6 +87,8 @@ export async function startApi(apiKey: string): Promise<{ url: string; child: Ch
     HOST: '127.0.0.1',
     CF_BOOTSTRAP_API_KEY: apiKey,
     CF_DATA_DIR: mkdtempSync(join(tmpdir(), 'cf-bench-tf-data-')),
+    // Required with DATABASE_URL; with the embedded database it spares generating one.
+    CF_ENCRYPTION_KEYS: process.env.CF_ENCRYPTION_KEYS ?? generateKey(),
     LOG_LEVEL: 'info',
   };
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -90,8 +90,12 @@ export interface HeaderListProblem {
   message: string;
 }
 
-/** Every problem with a list of headers (names are compared ignoring case for duplicates). */
-export function headerListProblems(headers: ReadonlyArray<{ key: string; value: string }>): HeaderListProblem[] {
+/**
+ * Every problem with a list of headers (names are compared ignoring case for duplicates). A header without a
+ * `value` keeps the one stored for it (the API's `redacted` form) or takes a value known only later (Terraform's
+ * write-only `value_wo`): only its name is checked here.
+ */
+export function headerListProblems(headers: ReadonlyArray<{ key: string; value?: string }>): HeaderListProblem[] {
   const problems: HeaderListProblem[] = [];
   if (headers.length > LIMITS.headersMaxCount) {
     problems.push({ index: -1, field: null, message: `must hold at most ${LIMITS.headersMaxCount} headers` });
@@ -100,7 +104,7 @@ export function headerListProblems(headers: ReadonlyArray<{ key: string; value: 
   headers.forEach((h, index) => {
     const keyProblem = headerKeyProblem(h.key);
     if (keyProblem) problems.push({ index, field: 'key', message: keyProblem });
-    const valueProblem = headerValueProblem(h.value);
+    const valueProblem = h.value === undefined ? undefined : headerValueProblem(h.value);
     if (valueProblem) problems.push({ index, field: 'value', message: valueProblem });
     const lower = h.key.toLowerCase();
     const first = seen.get(lower);

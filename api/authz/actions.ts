@@ -36,6 +36,9 @@ export const ACTIONS = {
   testIntegration: integration('TestWebhookIntegration', false),
   // Reading the signing secret discloses a credential, so it is not tagged read_only: read-only principals may not.
   getSigningSecret: integration('GetWebhookSigningSecret', false),
+  // Not an operation of its own: decided beside every call that answers with integrations, it settles whether the
+  // response shows header values or only their names (`"redacted": true`). Not read_only, for the same reason.
+  readHeaderValues: integration('ReadWebhookHeaderValues', false),
   rotateSigningSecret: integration('RotateWebhookSigningSecret', false),
   // Aggregates of deliveries and attempts over a recent window (the dashboard's charts and health columns).
   getDeliveryStats: integration('GetWebhookDeliveryStats', true),

@@ -19,6 +19,12 @@ export function microTimestamp(): string {
   return new Date(whole).toISOString().replace('Z', String(micros).padStart(3, '0') + 'Z');
 }
 
+/**
+ * Whether a response may show secrets (header values) or must show only that they exist. Settled by a Cedar
+ * decision on an action such as ACTIONS.readHeaderValues, never by comparing roles in code.
+ */
+export type SecretAccess = 'reveal' | 'redact';
+
 interface Verdict {
   allowed: boolean;
   reason: string[];
@@ -48,7 +54,7 @@ export class Authorizer {
     const started = process.hrtime.bigint();
     const evaluatedAt = microTimestamp();
     const principalUid = { type: principal.type, id: principal.id };
-    const verdict = this.verdictOf(principal, action);
+    const verdict = this.verdict(principal, action);
     const elapsed = Number(process.hrtime.bigint() - started);
     const { allowed, reason, errors } = verdict;
     return {
@@ -77,10 +83,18 @@ export class Authorizer {
    * and recorded by `decide` as usual.
    */
   permits(principal: Principal, action: RpcAction): boolean {
-    return this.verdictOf(principal, action).allowed;
+    return this.verdict(principal, action).allowed;
   }
 
-  private verdictOf(principal: Principal, action: RpcAction): Verdict {
+  /**
+   * Whether `principal` may see the secrets `action` guards in a response. The decision of a part of a call, not
+   * of a call: it is not stored as an authorization event of its own (the call's own decision is).
+   */
+  secretAccess(principal: Principal, action: RpcAction): SecretAccess {
+    return this.verdict(principal, action).allowed ? 'reveal' : 'redact';
+  }
+
+  private verdict(principal: Principal, action: RpcAction): Verdict {
     const memoKey = `${principal.type}\u0000${principal.id}\u0000${principal.role}\u0000${action.id}\u0000${action.readOnly}`;
     let verdict = this.verdicts.get(memoKey);
     if (!verdict) {

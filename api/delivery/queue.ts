@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import type { StoredHeader } from '../webhook-integrations/secrets';
+import type { SealedTarget } from '../webhook-integrations/target-cache';
 import type { CircuitSnapshot, CircuitState } from './circuit';
 import type { Decision } from './retry-policy';
 import type { DeliveryTarget } from './request';
@@ -39,6 +41,12 @@ export interface ClaimedIntegration {
   deliveries: ClaimedDelivery[];
 }
 
+/**
+ * An integration as the claim reads it: its target as stored, header values and signing secrets sealed. The
+ * worker opens it (webhook-integrations/target-cache.ts) before anything is sent.
+ */
+export type SealedClaim = Omit<ClaimedIntegration, 'target'> & { sealed: SealedTarget };
+
 export interface ClaimRequest {
   workerId: string;
   /** Rows to claim at most. */
@@ -59,7 +67,7 @@ interface ClaimRow {
   /** The integration's columns, on the first row of each integration only. */
   version: number | null;
   url: string;
-  headers: Array<{ key: string; value: string }>;
+  headers: StoredHeader[];
   signing_secret: string;
   previous_secret: string | null;
   circuit_state: CircuitState;
@@ -80,9 +88,9 @@ interface ClaimRow {
  * crowds out another destination's new ones. Measured with 1,000 integrations and 1,000,000 pending deliveries
  * in bench/README.md ("Delivery: claim at scale").
  */
-export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<ClaimedIntegration[]> {
+export async function claimDeliveries(pool: Pool, r: ClaimRequest): Promise<SealedClaim[]> {
   const { rows } = await pool.query<ClaimRow>(claimStatement(r));
-  const out: ClaimedIntegration[] = [];
+  const out: SealedClaim[] = [];
   for (const row of rows) {
     if (row.version !== null) out.push(claimedIntegration(row));
     out[out.length - 1].deliveries.push({ id: row.id, eventId: row.event_id, attempts: row.attempts, body: row.body });
@@ -154,11 +162,11 @@ export function claimStatement(r: ClaimRequest): { text: string; values: unknown
   };
 }
 
-function claimedIntegration(row: ClaimRow): ClaimedIntegration {
+function claimedIntegration(row: ClaimRow): SealedClaim {
   return {
     id: row.integration_id,
     version: row.version!,
-    target: { url: row.url, headers: row.headers, signingSecret: row.signing_secret, previousSecret: row.previous_secret },
+    sealed: { url: row.url, headers: row.headers, signingSecret: row.signing_secret, previousSecret: row.previous_secret },
     circuit: {
       state: row.circuit_state,
       maxInFlight: row.circuit_max_in_flight,

@@ -1,6 +1,7 @@
 import { ACTIONS } from '../authz/actions';
 import { decodePageToken, encodePageToken } from '../http/pagination';
 import { route, type Route } from '../http/route';
+import type { IntegrationSecrets } from '../webhook-integrations/secrets';
 import type { OutboundClient } from './outbound';
 import { DeliveryDetailSchema, DeliveryListQuerySchema, DeliveryListSchema, DeliverySchema, SigningSecretSchema, TestResultSchema } from './schema';
 import { getDelivery, getSigningSecret, listDeliveries, retryDelivery, rotateSigningSecret, sendTestEvent } from './store';
@@ -14,7 +15,8 @@ const noStore = { 'Cache-Control': 'no-store' };
  * `/v1/webhook-integrations/{id}/…`: deliveries and their attempts, manual retry, test events and the signing
  * secret.
  */
-export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
+export function deliveryRoutes(deps: { outbound: OutboundClient; integrationSecrets: IntegrationSecrets }): Route[] {
+  const vault = deps.integrationSecrets;
   return [
     route({
       method: 'GET',
@@ -69,9 +71,10 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Deliveries',
       action: ACTIONS.testIntegration,
       params: integration,
+      errors: ['secrets_unreadable'],
       // The attempt is an outbound request a transaction could not undo: the evaluation is stored first (the default).
       responses: { 200: { description: 'The attempt (delivered or not).', schema: TestResultSchema } },
-      handler: async ({ params, db }) => ({ status: 200, body: await sendTestEvent(db, deps.outbound, params.id) }),
+      handler: async ({ params, db }) => ({ status: 200, body: await sendTestEvent(db, deps.outbound, vault, params.id) }),
     }),
     route({
       method: 'GET',
@@ -81,8 +84,9 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       tag: 'Signing secrets',
       action: ACTIONS.getSigningSecret,
       params: integration,
+      errors: ['secrets_unreadable'],
       responses: { 200: { description: 'The signing secret.', schema: SigningSecretSchema, headers: ['Cache-Control'] } },
-      handler: async ({ params, db }) => ({ status: 200, body: await getSigningSecret(db, params.id), headers: noStore }),
+      handler: async ({ params, db }) => ({ status: 200, body: await getSigningSecret(db, vault, params.id), headers: noStore }),
     }),
     route({
       method: 'POST',
@@ -95,7 +99,7 @@ export function deliveryRoutes(deps: { outbound: OutboundClient }): Route[] {
       params: integration,
       idempotent: true,
       responses: { 200: { description: 'The new secret.', schema: SigningSecretSchema, headers: ['Cache-Control'] } },
-      handler: async ({ params, db }) => ({ status: 200, body: await rotateSigningSecret(db, params.id), headers: noStore }),
+      handler: async ({ params, db }) => ({ status: 200, body: await rotateSigningSecret(db, vault, params.id), headers: noStore }),
     }),
   ];
 }

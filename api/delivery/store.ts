@@ -2,7 +2,8 @@ import type { PoolClient } from 'pg';
 import type { Queryable } from '../queryable';
 import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
-import { newSigningSecret } from '../webhook-integrations/store';
+import { newSigningSecret, type IntegrationSecrets, type StoredHeader } from '../webhook-integrations/secrets';
+import { scrubSecrets } from '../webhook-integrations/target-cache';
 import { DELIVERIES_CHANNEL } from './fanout';
 import type { OutboundClient } from './outbound';
 import { deliveryHeaders } from './request';
@@ -118,10 +119,10 @@ export async function retryDelivery(tx: PoolClient, integrationId: string, id: s
  * Sends a test event to the integration now (not queued, not retried) and returns the attempt. A success
  * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries.
  */
-export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, integrationId: string) {
+export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, secrets: IntegrationSecrets, integrationId: string) {
   const { rows } = await pool.query<{
     url: string;
-    headers: Array<{ key: string; value: string }>;
+    headers: StoredHeader[];
     signing_secret: string;
     previous_secret: string | null;
   }>(
@@ -132,6 +133,13 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
   );
   if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
   const w = rows[0];
+  // Decrypted before anything is sent: a secret that does not open fails the call, never a request without it.
+  const destination = {
+    url: w.url,
+    headers: secrets.openHeaders(integrationId, w.headers),
+    signingSecret: secrets.openSigningSecret(integrationId, w.signing_secret),
+    previousSecret: w.previous_secret === null ? null : secrets.openSigningSecret(integrationId, w.previous_secret),
+  };
   const eventId = newId('event');
   const event: TestEvent = {
     id: eventId,
@@ -143,7 +151,7 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
   // A pool of its own, apart from the worker's for this integration, so a test never waits for a connection.
   const outcome = await outbound.post(
     w.url,
-    deliveryHeaders({ url: w.url, headers: w.headers, signingSecret: w.signing_secret, previousSecret: w.previous_secret }, eventId, body),
+    deliveryHeaders(destination, eventId, body),
     body,
     `test:${integrationId}`,
   );
@@ -167,31 +175,39 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, i
       attempted_at: outcome.startedAt,
       status_code: outcome.statusCode,
       duration_ms: outcome.durationMs,
-      response_excerpt: outcome.responseExcerpt,
+      // Those who may send a test may not read every secret it carries: an echoing receiver's answer is scrubbed.
+      response_excerpt: scrubSecrets(outcome.responseExcerpt, destination),
       error: outcome.error,
     }),
   };
 }
 
-export async function getSigningSecret(pool: Queryable, integrationId: string) {
+export async function getSigningSecret(pool: Queryable, secrets: IntegrationSecrets, integrationId: string) {
   const { rows } = await pool.query<{ signing_secret: string; previous_secret_expires_at: Date | null }>(
     'SELECT signing_secret, previous_secret_expires_at FROM webhook_integrations WHERE id = $1',
     [integrationId],
   );
   if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
   const expires = rows[0].previous_secret_expires_at;
-  return { secret: rows[0].signing_secret, previous_secret_expires_at: expires && expires > new Date() ? expires.toISOString() : null };
+  return {
+    secret: secrets.openSigningSecret(integrationId, rows[0].signing_secret),
+    previous_secret_expires_at: expires && expires > new Date() ? expires.toISOString() : null,
+  };
 }
 
-/** Replaces the signing secret; the old one keeps signing beside it for 24 hours so receivers can switch over. */
-export async function rotateSigningSecret(pool: Queryable, integrationId: string) {
-  const { rows } = await pool.query<{ signing_secret: string; previous_secret_expires_at: Date }>(
+/**
+ * Replaces the signing secret; the old one keeps signing beside it for 24 hours so receivers can switch over.
+ * The old one moves over sealed as it is (both columns share one encryption context).
+ */
+export async function rotateSigningSecret(pool: Queryable, secrets: IntegrationSecrets, integrationId: string) {
+  const secret = newSigningSecret();
+  const { rows } = await pool.query<{ previous_secret_expires_at: Date }>(
     `UPDATE webhook_integrations
      SET previous_signing_secret = signing_secret, signing_secret = $2,
          previous_secret_expires_at = now() + $3::int * interval '1 millisecond'
-     WHERE id = $1 RETURNING signing_secret, previous_secret_expires_at`,
-    [integrationId, newSigningSecret(), PREVIOUS_SECRET_GRACE_MS],
+     WHERE id = $1 RETURNING previous_secret_expires_at`,
+    [integrationId, secrets.sealSigningSecret(integrationId, secret), PREVIOUS_SECRET_GRACE_MS],
   );
   if (rows.length === 0) throw notFound(`Webhook integration ${integrationId}`);
-  return { secret: rows[0].signing_secret, previous_secret_expires_at: rows[0].previous_secret_expires_at.toISOString() };
+  return { secret, previous_secret_expires_at: rows[0].previous_secret_expires_at.toISOString() };
 }

@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { newId } from '../ids';
+import { SecretUnreadableError } from '../secrets/keyring';
+import type { IntegrationSecrets } from '../webhook-integrations/secrets';
+import { scrubSecrets, TargetCache } from '../webhook-integrations/target-cache';
 import type { CircuitSettings } from './circuit';
 import { ServiceMetrics } from './metrics';
 import type { AttemptOutcome, OutboundClient } from './outbound';
-import { claimDeliveries, msUntilNextDue, releaseDeliveries, type Completion } from './queue';
+import { claimDeliveries, msUntilNextDue, releaseDeliveries, type ClaimedDelivery, type ClaimedIntegration, type Completion, type SealedClaim } from './queue';
 import { deliveryHeaders } from './request';
 import { ResultBuffer } from './results';
 import { decide, isDestinationFailure } from './retry-policy';
@@ -14,6 +17,8 @@ import { Scheduler, type Dispatch } from './scheduler';
 export interface DeliveryWorkerOptions {
   pool: Pool;
   outbound: OutboundClient;
+  /** Opens the claimed integrations' sealed header values and signing secrets. */
+  secrets: IntegrationSecrets;
   metrics: ServiceMetrics;
   log: Logger;
   /** Seconds before each retry (CF_WEBHOOK_RETRY_SCHEDULE); its length is the number of retries. */
@@ -53,6 +58,8 @@ export class DeliveryWorker {
   readonly id = `worker_${randomBytes(8).toString('hex')}`;
   private readonly settings: Required<Omit<DeliveryWorkerOptions, 'circuit'>>;
   private readonly scheduler: Scheduler;
+  /** Opened targets by integration version: an unchanged integration costs a claim no decryption. */
+  private readonly targets: TargetCache;
   private readonly results: ResultBuffer;
   /** Something may have fallen due since the last claim (a notification, a timer, room freed up). */
   private mayHaveDueWork = true;
@@ -90,6 +97,7 @@ export class DeliveryWorker {
       // circuit does not hold back the retry of the delivery that opened it.
       circuit: { probeDelayMs: Math.max(50, Math.min(1000, 0.8 * (options.retrySchedule[0] ?? 1) * 1000)), ...options.circuit },
     });
+    this.targets = new TargetCache(options.secrets);
     this.results = new ResultBuffer({ pool: options.pool, workerId: this.id, log: options.log });
     options.metrics.observeScheduler(() => this.scheduler.usage());
   }
@@ -153,7 +161,7 @@ export class DeliveryWorker {
         await this.release();
         return;
       }
-      this.scheduler.hold(claimed, Date.now());
+      this.scheduler.hold(this.open(claimed), Date.now());
       this.pump();
       const count = claimed.reduce((n, c) => n + c.deliveries.length, 0);
       this.lastClaimWasCapped = count === limit || full || claimed.some((c) => c.deliveries.length >= (known.get(c.id) ?? newcomer));
@@ -180,8 +188,7 @@ export class DeliveryWorker {
   private dispatch(started: Dispatch): void {
     this.settings.metrics.dispatchWaitSeconds.observe((Date.now() - started.delivery.claimedAt) / 1000);
     void this.attempt(started).then(({ completion, outcome, failure }) => {
-      this.results.add(completion);
-      if (completion.retryInSeconds !== null) this.wakeIn(completion.retryInSeconds * 1000 + 20);
+      this.record(completion);
       const change = this.scheduler.finished(started, failure, Date.now(), outcome.retryAfterMs);
       if (change) {
         this.results.addCircuit(change);
@@ -199,20 +206,60 @@ export class DeliveryWorker {
     });
   }
 
+  /**
+   * The claimed integrations with their targets opened. One whose secrets do not open (a key missing from
+   * CF_ENCRYPTION_KEYS, a damaged value) sends nothing: each of its deliveries records a failed attempt saying
+   * why, and is retried on the usual schedule (an operator who restores the key loses no event).
+   */
+  private open(claimed: readonly SealedClaim[]): ClaimedIntegration[] {
+    const out: ClaimedIntegration[] = [];
+    for (const { sealed, ...c } of claimed) {
+      let target;
+      try {
+        target = this.targets.open(c.id, c.version, sealed);
+      } catch (err) {
+        if (!(err instanceof SecretUnreadableError)) throw err;
+        this.settings.log.error({ integration: c.id, key_id: err.keyId, deliveries: c.deliveries.length }, err.message);
+        for (const delivery of c.deliveries) {
+          const outcome: AttemptOutcome = { startedAt: new Date(), statusCode: null, durationMs: 0, responseExcerpt: null, error: err.message };
+          this.record(this.complete(c.id, delivery, outcome, delivery.body !== null));
+        }
+        continue;
+      }
+      out.push({ ...c, target });
+    }
+    return out;
+  }
+
+  /** Queues a result to be written, and a wake-up for when its retry falls due. */
+  private record(completion: Completion): void {
+    this.results.add(completion);
+    if (completion.retryInSeconds !== null) this.wakeIn(completion.retryInSeconds * 1000 + 20);
+  }
+
   private async attempt(started: Dispatch): Promise<{ completion: Completion; outcome: AttemptOutcome; failure: boolean }> {
     const { delivery, target } = started;
     const outcome: AttemptOutcome =
       delivery.body === null
         ? { startedAt: new Date(), statusCode: null, durationMs: 0, responseExcerpt: null, error: 'the event of this delivery no longer exists' }
         : await this.settings.outbound.post(target.url, deliveryHeaders(target, delivery.eventId, delivery.body), delivery.body, started.integrationId);
+    this.settings.metrics.attemptSeconds.observe({ result: ServiceMetrics.resultClass(outcome.statusCode) }, outcome.durationMs / 1000);
+    // A receiver that echoes its request must not put the header values or the secret into the stored excerpt.
+    const scrubbed = { ...outcome, responseExcerpt: scrubSecrets(outcome.responseExcerpt, target) };
+    // A delivery whose event vanished made no attempt: it says nothing about the destination.
+    const failure = delivery.body !== null && isDestinationFailure(outcome);
+    return { completion: this.complete(started.integrationId, delivery, scrubbed, delivery.body !== null), outcome, failure };
+  }
+
+  /** The result of one attempt (or of one that could not be made), as the retry policy decides it. */
+  private complete(integrationId: string, delivery: ClaimedDelivery, outcome: AttemptOutcome, retryable: boolean): Completion {
     const { metrics } = this.settings;
-    metrics.attemptSeconds.observe({ result: ServiceMetrics.resultClass(outcome.statusCode) }, outcome.durationMs / 1000);
-    const decision = decide(outcome, delivery.attempts + 1, this.settings.retrySchedule, this.settings.random, delivery.body !== null);
+    const decision = decide(outcome, delivery.attempts + 1, this.settings.retrySchedule, this.settings.random, retryable);
     metrics.deliveries.inc({ outcome: decision.outcome });
     const reason = outcome.error ?? `HTTP ${outcome.statusCode}`;
-    const completion: Completion = {
+    return {
       deliveryId: delivery.id,
-      integrationId: started.integrationId,
+      integrationId,
       status: decision.status,
       retryInSeconds: decision.retryInSeconds,
       attemptId: newId('attempt'),
@@ -229,8 +276,6 @@ export class DeliveryWorker {
             ? `Delivery ${delivery.id} failed after ${delivery.attempts + 1} attempts; last: ${reason}`
             : null,
     };
-    // A delivery whose event vanished made no attempt: it says nothing about the destination.
-    return { completion, outcome, failure: delivery.body !== null && isDestinationFailure(outcome) };
   }
 
   /** Queues what the scheduler gave back for release. */

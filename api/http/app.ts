@@ -15,7 +15,9 @@ import { buildOpenApiDocument } from '../openapi/document';
 import { docsAssets, openApiRoutes } from '../openapi/router';
 import { operationsRoutes } from '../operations/router';
 import { proxySessionRoutes } from '../proxy-sessions/router';
+import type { Keyring } from '../secrets/keyring';
 import { webhookIntegrationRoutes } from '../webhook-integrations/router';
+import { IntegrationSecrets } from '../webhook-integrations/secrets';
 import type { Security } from './endpoint';
 import { requestContext, unknownRoute } from './middleware';
 import { mountRoutes } from './mount';
@@ -32,6 +34,8 @@ export interface AppDeps {
   metrics: ServiceMetrics;
   /** The SSRF-checked HTTP client (test events). */
   outbound: OutboundClient;
+  /** Seals and opens header values, signing secrets and stored idempotent responses. */
+  keyring: Keyring;
   /** Whether the database is reachable and fully migrated (for /readyz). */
   ready: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether the process can still do its job, if only after a database outage ends (for /healthz). Default: yes. */
@@ -42,11 +46,12 @@ export interface AppDeps {
 
 /** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
 export function apiRoutes(deps: AppDeps): Route[] {
+  const integrationSecrets = new IntegrationSecrets(deps.keyring);
   // Filled below; the caller and document routes read it on use, once it is complete.
   const all: Route[] = [];
   const api: Route[] = [
-    ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy }),
-    ...deliveryRoutes({ outbound: deps.outbound }),
+    ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy, integrationSecrets }),
+    ...deliveryRoutes({ outbound: deps.outbound, integrationSecrets }),
     ...deliveryStatsRoutes(),
     ...grantRoutes(),
     ...proxySessionRoutes(),
@@ -71,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // ETags are the resources' versions, set by the handlers.
   app.set('query parser', 'simple');
   app.use(requestContext(deps.log));
-  mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool });
+  mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool, keyring: deps.keyring });
   app.use('/docs/assets', docsAssets);
   app.use('/ui/assets', dashboardAssets(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
   app.use(unknownRoute);

@@ -2,12 +2,13 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Pool, PoolClient } from 'pg';
 import type { Authenticator } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
-import type { Authorizer, AuthorizationEvent } from '../authz/authorizer';
+import type { Authorizer, AuthorizationEvent, SecretAccess } from '../authz/authorizer';
 import { insertEvaluations, type EvaluationRecorder } from '../authorization-evaluations/recorder';
 import { principalCause, type RequestOrigin } from '../audit-events/event';
 import { withTransaction } from '../db/transaction';
 import { AppError, forbidden, notFound, validationError } from '../errors';
 import { claimIdempotencyKey, saveIdempotentResponse, type IdempotencyScope } from '../idempotency/store';
+import type { Keyring } from '../secrets/keyring';
 import { ID_LABELS, isId, type IdKind } from '../ids';
 import { idempotencyKeyOf, idempotencyScope, REPLAYED_HEADER } from './idempotency';
 import { errorKindsOf, writeModeOf, type AuthenticatedSpec, type Call, type Reply, type Route } from './route';
@@ -23,6 +24,8 @@ export interface Security {
 export interface Runtime {
   security: Security;
   pool: Pool;
+  /** Seals the responses stored for Idempotency-Key replays (they may hold secrets). */
+  keyring: Keyring;
 }
 
 export const EVALUATION_HEADER = 'CF-Authorization-Evaluation';
@@ -82,6 +85,7 @@ class HandlerCall {
     readonly evaluation: AuthorizationEvent,
     readonly db: Pool | PoolClient,
     private readonly transaction: PoolClient | undefined,
+    private readonly secretDecision: (() => SecretAccess) | undefined,
   ) {
     this.params = input.params;
     this.query = input.query;
@@ -92,6 +96,11 @@ class HandlerCall {
 
   get cause() {
     return principalCause(this.principal, originOf(this.req), this.evaluation.id);
+  }
+
+  get secrets(): SecretAccess {
+    if (!this.secretDecision) throw new Error('call.secrets is only set for routes declared with reveals');
+    return this.secretDecision();
   }
 
   get tx(): PoolClient {
@@ -124,8 +133,17 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
     };
   }
 
+  const reveals = r.reveals;
   const callOf = (req: Request, input: Input, principal: Principal, evaluation: AuthorizationEvent, tx?: PoolClient) =>
-    new HandlerCall(req, input, principal, evaluation, tx ?? runtime.pool, tx) as unknown as Call<string, never, never>;
+    new HandlerCall(
+      req,
+      input,
+      principal,
+      evaluation,
+      tx ?? runtime.pool,
+      tx,
+      reveals && (() => authorizer.secretAccess(principal, reveals)),
+    ) as unknown as Call<string, never, never>;
 
   /** Runs the handler, or replays the stored response, in one transaction with the evaluation. */
   async function transact(
@@ -137,7 +155,7 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
   ): Promise<Reply> {
     return withTransaction(runtime.pool, async (tx) => {
       let reply: Reply;
-      const stored = scope ? await claimIdempotencyKey(tx, scope) : null;
+      const stored = scope ? await claimIdempotencyKey(tx, runtime.keyring, scope) : null;
       if (stored) {
         reply = {
           status: stored.status,
@@ -148,7 +166,7 @@ export function endpoint(route: Route, runtime: Runtime): RequestHandler {
         reply = await r.handler(callOf(req, input, principal, evaluation, tx));
         if (scope && reply.status >= 200 && reply.status < 300) {
           const body = reply.text ?? (reply.body === undefined ? null : JSON.stringify(reply.body));
-          await saveIdempotentResponse(tx, scope, { status: reply.status, headers: reply.headers ?? {}, body });
+          await saveIdempotentResponse(tx, runtime.keyring, scope, { status: reply.status, headers: reply.headers ?? {}, body });
         }
       }
       // Last, after every lock the handler takes (grants, sessions): the fan-out's KEY SHARE locks on integrations

@@ -21,6 +21,7 @@ export const PROBLEM_TABLE = {
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused', when: 'the `Idempotency-Key` was used with a different request (method, path or body).' },
   precondition_failed: { status: 412, title: 'Precondition failed', when: '`If-Match` no longer matches the current ETag.' },
   unavailable: { status: 503, title: 'Service unavailable', when: 'the database is unavailable, or the authorization decision or the change could not be stored; retry after `Retry-After` seconds.' },
+  secrets_unreadable: { status: 500, title: 'Secrets unreadable', when: 'a stored header value or signing secret cannot be decrypted with the configured encryption keys (`CF_ENCRYPTION_KEYS`); an operator must restore the key. The secret is never shown.' },
   internal: { status: 500, title: 'Internal server error', when: 'an unexpected error; the problem carries the request id.' },
 } as const satisfies Record<ErrorKind, { status: number; title: string; when: string }>;
 
@@ -83,7 +84,11 @@ function fromExpress(err: unknown): AppError | undefined {
  */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof AppError ? err : fromExpress(err);
-  if (known) return sendProblem(res, known);
+  if (known) {
+    // A typed 500 (a stored secret that no configured key opens) is the operator's to fix: say so in the log.
+    if (PROBLEM_TABLE[known.kind].status === 500) req.log?.error({ kind: known.kind, detail: known.detail }, 'request failed');
+    return sendProblem(res, known);
+  }
   if (isDatabaseUnavailable(err)) {
     return sendProblem(res, new AppError('unavailable', `The database is unavailable; retry in ${RETRY_AFTER_SECONDS} seconds.`));
   }

@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
-import type { AuthorizationEvent } from '../authz/authorizer';
+import type { AuthorizationEvent, SecretAccess } from '../authz/authorizer';
 import type { RpcAction } from '../authz/actions';
 import type { Cause } from '../audit-events/event';
 import type { ErrorKind } from '../errors';
@@ -24,6 +24,9 @@ import type { Queryable } from '../queryable';
  * - `ifMatch`: the If-Match header is passed to the handler (412 when stale).
  * - `idempotent`: the route accepts an Idempotency-Key (400 for a bad key, 409 while the first request with it
  *   runs, 422 when reused for another request); a repeat replays the stored response.
+ * - `reveals`: the response carries secrets that only principals allowed this second Cedar action may read;
+ *   the handler gets the outcome as `call.secrets` and shapes its response with it (500 `secrets_unreadable`
+ *   when a stored secret does not decrypt).
  *
  * How the call's authorization evaluation is stored (never after the change the call makes):
  * - GET: written while the handler runs (the fast path; reads change nothing); the response waits for both.
@@ -101,6 +104,11 @@ export interface Call<P extends string, Q, B> {
   readonly cause: Cause;
   /** The raw If-Match header, for routes declared with `ifMatch`. */
   ifMatch?: string;
+  /**
+   * Whether the response may show the secrets the route's `reveals` action guards: a Cedar decision on that
+   * action for this principal. Reading it on a route that declares no `reveals` is a programming error.
+   */
+  readonly secrets: SecretAccess;
   /** The database: the call's transaction when it runs in one, else the pool. Enough for one statement. */
   db: Queryable;
   /** The call's transaction, for routes declared `transaction`; using it elsewhere is a programming error. */
@@ -135,6 +143,8 @@ export interface AuthenticatedSpec<P extends string, Q extends z.ZodType | undef
   idempotent?: boolean;
   /** The handler needs a transaction of its own (several statements that must commit together): `call.tx`. */
   transaction?: boolean;
+  /** The Cedar action that decides whether the response shows secrets (see `call.secrets`). */
+  reveals?: RpcAction;
   /** Error kinds the handler itself may throw, beyond those the declaration implies (see above). */
   errors?: readonly ErrorKind[];
   handler: (call: Call<ParamsOf<P>, Output<Q>, Output<B>>) => Promise<Reply>;
@@ -176,6 +186,7 @@ export function errorKindsOf(r: Route): Set<ErrorKind> {
   if (r.body) kinds.add('validation').add('malformed_json').add('unsupported_media_type').add('payload_too_large');
   if (r.ifMatch) kinds.add('precondition_failed');
   if (r.idempotent) kinds.add('validation').add('request_in_progress').add('idempotency_key_reused');
+  if (r.reveals) kinds.add('secrets_unreadable');
   for (const k of r.errors ?? []) kinds.add(k);
   return kinds;
 }

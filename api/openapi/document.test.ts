@@ -9,6 +9,7 @@ import { OutboundClient } from '../delivery/outbound';
 import { SsrfPolicy } from '../delivery/ssrf';
 import { connectDatabase, type Database } from '../db/client';
 import { createApp } from '../http/app';
+import { generateKey, Keyring } from '../secrets/keyring';
 import { createTestDatabase } from '../../test/support/database';
 import { validateOpenApi } from '../../test/support/openapi';
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
     version: '0.0.0-test',
     metrics: new ServiceMetrics(db.pool),
     outbound,
+    keyring: new Keyring([Buffer.from(generateKey(), 'base64')]),
     ready: async () => ({ ok: true, detail: 'test' }),
   });
 });

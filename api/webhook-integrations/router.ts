@@ -3,6 +3,7 @@ import { ACTIONS } from '../authz/actions';
 import { decodePageToken, encodePageToken } from '../http/pagination';
 import { route, type Route } from '../http/route';
 import { IntegrationListSchema, IntegrationSchema, ListQuerySchema, integrationInputSchema, integrationPatchSchema } from './schema';
+import type { IntegrationSecrets } from './secrets';
 import {
   createWebhookIntegration,
   deleteWebhookIntegration,
@@ -19,10 +20,15 @@ export const BASE_PATH = '/v1/webhook-integrations';
 const tag = 'Webhook integrations';
 const params = { id: 'webhookIntegration' } as const;
 
-/** `/v1/webhook-integrations`: create, list, read, replace, update and delete integrations. */
-export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[] {
+/**
+ * `/v1/webhook-integrations`: create, list, read, replace, update and delete integrations. Every response shows
+ * header values only to principals Cedar allows ACTIONS.readHeaderValues (`reveals`); others get their names.
+ */
+export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy; integrationSecrets: IntegrationSecrets }): Route[] {
   const inputSchema = integrationInputSchema(deps.urlPolicy);
   const patchSchema = integrationPatchSchema(deps.urlPolicy);
+  const vault = deps.integrationSecrets;
+  const reveals = ACTIONS.readHeaderValues;
   return [
     route({
       method: 'GET',
@@ -31,15 +37,16 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       summary: 'List integrations',
       tag,
       action: ACTIONS.listIntegrations,
+      reveals,
       query: ListQuerySchema,
       responses: { 200: { description: 'A page of integrations, oldest first.', schema: IntegrationListSchema } },
-      handler: async ({ query, db }) => {
+      handler: async ({ query, db, secrets }) => {
         const after = query.page_token ? decodePageToken('webhookIntegration', query.page_token) : undefined;
         const { rows, more } = await listWebhookIntegrations(db, { size: query.page_size, after });
         const last = rows.at(-1);
         return {
           status: 200,
-          body: { items: rows.map(toView), ...(more && last ? { next_page_token: encodePageToken('webhookIntegration', last.id) } : {}) },
+          body: { items: rows.map((row) => toView(row, vault, secrets)), ...(more && last ? { next_page_token: encodePageToken('webhookIntegration', last.id) } : {}) },
         };
       },
     }),
@@ -50,12 +57,13 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       summary: 'Create an integration',
       tag,
       action: ACTIONS.createIntegration,
+      reveals,
       body: { schema: inputSchema, required: true },
       idempotent: true,
       responses: { 201: { description: 'Created.', schema: IntegrationSchema, headers: ['ETag', 'Location'] } },
-      handler: async ({ body, db }) => {
-        const row = await createWebhookIntegration(db, body);
-        return { status: 201, body: toView(row), headers: { ETag: etagOf(row), Location: `${BASE_PATH}/${row.id}` } };
+      handler: async ({ body, db, secrets }) => {
+        const row = await createWebhookIntegration(db, vault, body);
+        return { status: 201, body: toView(row, vault, secrets), headers: { ETag: etagOf(row), Location: `${BASE_PATH}/${row.id}` } };
       },
     }),
     route({
@@ -66,11 +74,12 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       description: 'One integration, with its delivery `status` and `last_error`.',
       tag,
       action: ACTIONS.getIntegration,
+      reveals,
       params,
       responses: { 200: { description: 'The integration.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, db }) => {
+      handler: async ({ params: { id }, db, secrets }) => {
         const row = await readWebhookIntegration(db, id);
-        return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
+        return { status: 200, body: toView(row, vault, secrets), headers: { ETag: etagOf(row) } };
       },
     }),
     route({
@@ -81,13 +90,14 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       description: 'Full replace: omitted optional fields return to their defaults.',
       tag,
       action: ACTIONS.updateIntegration,
+      reveals,
       params,
       body: { schema: inputSchema, required: true },
       ifMatch: true,
       responses: { 200: { description: 'Replaced.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, body, ifMatch, db }) => {
-        const row = await replaceWebhookIntegration(db, id, body, ifMatch);
-        return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
+      handler: async ({ params: { id }, body, ifMatch, db, secrets }) => {
+        const row = await replaceWebhookIntegration(db, vault, id, body, ifMatch);
+        return { status: 200, body: toView(row, vault, secrets), headers: { ETag: etagOf(row) } };
       },
     }),
     route({
@@ -98,13 +108,14 @@ export function webhookIntegrationRoutes(deps: { urlPolicy: UrlPolicy }): Route[
       description: 'Partial update: each given field replaces the stored one.',
       tag,
       action: ACTIONS.updateIntegration,
+      reveals,
       params,
       body: { schema: patchSchema, required: true },
       ifMatch: true,
       responses: { 200: { description: 'Updated.', schema: IntegrationSchema, headers: ['ETag'] } },
-      handler: async ({ params: { id }, body, ifMatch, db }) => {
-        const row = await patchWebhookIntegration(db, id, body, ifMatch);
-        return { status: 200, body: toView(row), headers: { ETag: etagOf(row) } };
+      handler: async ({ params: { id }, body, ifMatch, db, secrets }) => {
+        const row = await patchWebhookIntegration(db, vault, id, body, ifMatch);
+        return { status: 200, body: toView(row, vault, secrets), headers: { ETag: etagOf(row) } };
       },
     }),
     route({

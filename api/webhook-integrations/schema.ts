@@ -8,12 +8,40 @@ import { AUDIT_ACTIONS, LIMITS, headerListProblems, urlProblem, type UrlPolicy }
  * /openapi.json, so the documentation cannot drift from what the API accepts.
  */
 
+const headerKey = z.string().meta({ description: 'HTTP header name (an RFC 9110 token). Reserved names are refused.' });
+
+/** A header as a request gives it: a value, or `redacted: true` to keep the value stored for that name. */
+export const HeaderInputSchema = z
+  .strictObject({
+    key: headerKey,
+    value: z.string().optional().meta({ description: 'Header value; no CR, LF or NUL. A secret: encrypted at rest, shown only to principals who may read it.' }),
+    redacted: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'Instead of `value`: keep the value stored for this name (compared ignoring case), as a redacted read shows it.' }),
+  })
+  .superRefine((h, ctx) => {
+    if ((h.value === undefined) === (h.redacted === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must have exactly one of value and redacted: true', path: h.value === undefined ? ['value'] : [] });
+    }
+  })
+  .meta({ id: 'HeaderInput' });
+
+/** A header as a response shows it to a principal who may read header values. */
 export const HeaderSchema = z
   .strictObject({
-    key: z.string().meta({ description: 'HTTP header name (an RFC 9110 token). Reserved names are refused.' }),
-    value: z.string().meta({ description: 'Header value; no CR, LF or NUL. Treated as a secret.' }),
+    key: headerKey,
+    value: z.string().meta({ description: 'Header value.' }),
   })
   .meta({ id: 'Header' });
+
+/** A header as a response shows it to a principal who may not read header values (the `read_only` role). */
+export const RedactedHeaderSchema = z
+  .strictObject({
+    key: headerKey,
+    redacted: z.literal(true).meta({ description: 'The value exists but is not shown to this principal.' }),
+  })
+  .meta({ id: 'RedactedHeader' });
 
 const name = z
   .string()
@@ -33,7 +61,7 @@ function url(policy: UrlPolicy) {
 }
 
 const headers = z
-  .array(HeaderSchema)
+  .array(HeaderInputSchema)
   .superRefine((list, ctx) => {
     for (const p of headerListProblems(list)) {
       ctx.addIssue({ code: 'custom', message: p.message, path: p.index < 0 ? [] : p.field ? [p.index, p.field] : [p.index] });
@@ -104,7 +132,9 @@ export const IntegrationSchema = z
     url: z.string(),
     send_audit_log_events: z.boolean(),
     send_authorization_events: z.boolean(),
-    headers: z.array(HeaderSchema),
+    headers: z.array(z.union([HeaderSchema, RedactedHeaderSchema])).meta({
+      description: 'Values are shown only to principals allowed to read them (admins); others see each header as `{"key": …, "redacted": true}`.',
+    }),
     filter_for_actions: z.array(z.enum(AUDIT_ACTIONS)),
     status: z.enum(['HEALTHY', 'UNHEALTHY', 'DISABLED']).meta({ description: 'Delivery health of the destination.' }),
     last_error: z.string().nullable().meta({ description: 'Why the latest delivery failed, while UNHEALTHY or DISABLED.' }),

@@ -115,7 +115,9 @@ describe('headers', () => {
       /duplicates the header at index 0/,
     ],
     ['unknown field in a header', [{ key: 'X-A', value: 'v', sensitive: true }], 'headers[0].sensitive', /not a known field/],
-    ['value missing', [{ key: 'X-A' }], 'headers[0].value', /string/],
+    ['value missing', [{ key: 'X-A' }], 'headers[0].value', /exactly one of value and redacted: true/],
+    ['value and redacted both', [{ key: 'X-A', value: 'v', redacted: true }], 'headers[0]', /exactly one of value and redacted: true/],
+    ['redacted other than true', [{ key: 'X-A', redacted: false }], 'headers[0].redacted', /true/],
     ['not a list', { 'X-A': 'v' }, 'headers', /array/],
   ])('%s is refused at %s', async (_label, headers, at, message) => {
     const errors = await problems(validIntegration({ headers }));

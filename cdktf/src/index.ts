@@ -16,5 +16,5 @@ export {
   type DataCommonfateWebhookIntegrationConfig,
 } from './gen/providers/commonfate/data-commonfate-webhook-integration';
 export { WebhookDestination, type WebhookDestinationProps, type WebhookHeader } from './webhook-destination';
-export { HeaderValue, type HeaderValueSource } from './header-value';
+export { HeaderValue, ephemeralVariable, type EphemeralVariableConfig, type HeaderValueSource } from './header-value';
 export { AUDIT_ACTIONS, type AuditAction } from '../../contract';

@@ -15,7 +15,7 @@ import type { HeaderValue } from './header-value';
 export interface WebhookHeader {
   /** Header name, e.g. `Authorization`. Names the delivery worker sets (Host, Content-Type, webhook-*, …) are refused. */
   readonly name: string;
-  /** Header value: a sensitive variable or token, or plain text by explicit opt-in. */
+  /** Header value: a sensitive variable or token, a write-only value, or plain text by explicit opt-in. */
   readonly value: HeaderValue;
 }
 
@@ -40,6 +40,12 @@ export interface WebhookDestinationProps {
   readonly authorizationEvents?: boolean;
   /** Custom headers, sent in this order (at most 32; names unique ignoring case). */
   readonly headers?: readonly WebhookHeader[];
+  /**
+   * Version of the write-only header values ({@link HeaderValue.writeOnly}): required with any, and changing it
+   * (e.g. incrementing it) makes the provider send them again. Terraform keeps no copy of a write-only value,
+   * so this is how a new one is rolled out.
+   */
+  readonly headersWriteOnlyVersion?: number;
   /** The provider to manage it with, when the stack has more than one `commonfate` provider (aliases). */
   readonly provider?: TerraformProvider;
 }
@@ -62,7 +68,10 @@ export class WebhookDestination extends Construct {
       sendAuditLogEvents: props.auditLogEvents ?? false,
       sendAuthorizationEvents: props.authorizationEvents ?? false,
       filterForActions: props.auditActions && props.auditActions.length > 0 ? [...props.auditActions] : undefined,
-      headers: props.headers?.map((h) => ({ key: h.name, value: h.value.terraformValue })),
+      headers: props.headers?.map((h) =>
+        h.value.writeOnly ? { key: h.name, valueWo: h.value.terraformValue } : { key: h.name, value: h.value.terraformValue },
+      ),
+      headersWoVersion: props.headersWriteOnlyVersion,
     });
     this.node.addValidation({ validate: () => this.problems() });
   }
@@ -115,6 +124,12 @@ export class WebhookDestination extends Construct {
     headers.forEach((h, i) => {
       for (const problem of h.value.problems) out.push(`headers[${i}].value: ${problem}`);
     });
+    const writeOnly = headers.findIndex((h) => h.value.writeOnly);
+    if (writeOnly >= 0 && this.props.headersWriteOnlyVersion === undefined) {
+      out.push(
+        `headersWriteOnlyVersion: is required because headers[${writeOnly}] is write-only; set it (e.g. 1) and change it to send new write-only values`,
+      );
+    }
     return out;
   }
 }

@@ -7,10 +7,11 @@ import type { TokenSource } from './auth';
 import { apiErrorToDiagnostics, ApiError, type FailureContext, type Problem } from './errors';
 import { DEFAULT_RETRY_POLICY, sendRetrying, TransportError, type HttpResponse, type RetriedResponse, type RetryPolicy } from './http';
 
-export interface WebhookHeader {
-  key: string;
-  value: string;
-}
+/** A header in a request: its value, or `redacted: true` to keep the value the API has stored under that name. */
+export type HeaderInput = { key: string; value: string } | { key: string; redacted: true };
+
+/** A header in a response: its value, or only its name when the credentials may not read values (`read_only`). */
+export type ResponseHeader = { key: string; value: string } | { key: string; redacted: true };
 
 /** The body of POST and PUT /v1/webhook-integrations (PUT replaces every field). */
 export interface WebhookIntegrationInput {
@@ -18,11 +19,12 @@ export interface WebhookIntegrationInput {
   url: string;
   send_audit_log_events: boolean;
   send_authorization_events: boolean;
-  headers: WebhookHeader[];
+  headers: HeaderInput[];
   filter_for_actions: string[];
 }
 
-export interface WebhookIntegration extends WebhookIntegrationInput {
+export interface WebhookIntegration extends Omit<WebhookIntegrationInput, 'headers'> {
+  headers: ResponseHeader[];
   id: string;
   status: string;
   last_error: string | null;

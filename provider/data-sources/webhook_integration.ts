@@ -4,7 +4,8 @@
  */
 import type { ApiClient } from '../client/api';
 import type { BlockSchema, DataSourceType, ObjectValue } from '../protocol';
-import { headerAttributes, integrationToState, TYPE_NAME } from '../resources/webhook_integration';
+import { integrationToState, TYPE_NAME } from '../resources/webhook_integration';
+import { dataSourceHeaderAttributes } from '../resources/webhook_integration_headers';
 
 const schema: BlockSchema = {
   version: 0,
@@ -21,8 +22,8 @@ const schema: BlockSchema = {
     send_authorization_events: { type: 'bool', computed: true, description: 'Whether authorization events are sent.' },
     headers: {
       computed: true,
-      nested: { nesting: 'list', attributes: headerAttributes('computed') },
-      description: 'Custom HTTP headers sent with every delivery, in order. Header values are sensitive.',
+      nested: { nesting: 'list', attributes: dataSourceHeaderAttributes },
+      description: "Custom HTTP headers sent with every delivery, in order. Header values are sensitive, and null when the provider's credentials may not read them.",
     },
     filter_for_actions: {
       type: { set: 'string' },

@@ -50,7 +50,7 @@ function renderAttributes(attributes: Attributes, anchorPrefix: string, style: '
     parts.push(style === 'top' ? `### ${title}\n` : `${title}:\n`);
     for (const name of members) {
       const a = attributes[name];
-      const flags = [typeName(a), ...(a.sensitive ? ['Sensitive'] : [])].join(', ');
+      const flags = [typeName(a), ...(a.sensitive ? ['Sensitive'] : []), ...(a.writeOnly ? ['Write-only'] : [])].join(', ');
       let line = `- \`${name}\` (${flags}) ${a.description}`;
       if (a.nested) {
         const anchor = `${anchorPrefix}--${name}`;
@@ -99,6 +99,9 @@ export function renderDocs(): Record<string, string> {
       `# ${r.typeName} (Resource)\n`,
       `${r.schema.description}\n`,
       `## Example Usage\n\n\`\`\`terraform\n${example(`resources/${r.typeName}/resource.tf`)}\n\`\`\`\n`,
+      ...(r.schema.guides ?? []).map(
+        (g) => `## ${g.title}\n\n${g.markdown.trim()}\n` + (g.example ? `\n\`\`\`terraform\n${example(g.example)}\n\`\`\`\n` : ''),
+      ),
       schemaSection(r.schema),
       `## Import\n\nImport is supported using the following syntax:\n\n\`\`\`shell\n${example(`resources/${r.typeName}/import.sh`)}\n\`\`\`\n\n` +
         `\`\`\`terraform\n${example(`resources/${r.typeName}/import-block.tf`)}\n\`\`\`\n`,

@@ -81,6 +81,8 @@ export const SchemaAttribute: MessageDescriptor = [
   { no: 9, name: 'deprecated', kind: 'bool' },
   // Protocol 6 only: an attribute whose value is an object or a collection of objects.
   { no: 10, name: 'nested_type', kind: 'message', message: () => SchemaObject },
+  // Protocol 6.8 (Terraform 1.11): the value reaches the provider in configuration only, never plan or state.
+  { no: 11, name: 'write_only', kind: 'bool' },
 ];
 
 export const SchemaObject: MessageDescriptor = [
@@ -104,6 +106,17 @@ export const ServerCapabilities: MessageDescriptor = [
   { no: 1, name: 'plan_destroy', kind: 'bool' },
   // Lets Terraform reuse a cached schema instead of asking every launched process again.
   { no: 2, name: 'get_provider_schema_optional', kind: 'bool' },
+];
+
+/** What the Terraform CLI supports, sent with some requests (absent from older CLIs: every flag false). */
+export interface ClientCapabilitiesMessage {
+  deferral_allowed?: boolean;
+  write_only_attributes_allowed?: boolean;
+}
+export const ClientCapabilities: MessageDescriptor = [
+  { no: 1, name: 'deferral_allowed', kind: 'bool' },
+  // Terraform 1.11 and later: configuration may set write-only attributes.
+  { no: 2, name: 'write_only_attributes_allowed', kind: 'bool' },
 ];
 
 // ---- RPC requests and responses (named <Rpc>Request / <Rpc>Response) ----
@@ -130,10 +143,14 @@ export const ValidateProviderConfigRequest: MessageDescriptor = [dynamic(1, 'con
 // Note: field 2, not 1, in this one response.
 export const ValidateProviderConfigResponse: MessageDescriptor = [diagnostics(2)];
 
-/** Shared by ValidateResourceConfig and ValidateDataResourceConfig. */
+/** ValidateDataResourceConfig (and, with client capabilities, ValidateResourceConfig below). */
 export const ValidateConfigRequest: MessageDescriptor = [
   { no: 1, name: 'type_name', kind: 'string' },
   dynamic(2, 'config'),
+];
+export const ValidateResourceConfigRequest: MessageDescriptor = [
+  ...ValidateConfigRequest,
+  { no: 3, name: 'client_capabilities', kind: 'message', message: () => ClientCapabilities },
 ];
 export const DiagnosticsOnlyResponse: MessageDescriptor = [diagnostics(1)];
 

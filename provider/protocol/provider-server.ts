@@ -4,11 +4,11 @@
  * registered resources and data sources, runs the generic planner, and turns every failure into
  * diagnostics (a thrown error never escapes as a gRPC status; Terraform would show it without context).
  */
-import { Diagnostics, DiagnosticError, diagnosticToProto, type Diagnostic } from './diagnostics';
+import { Diagnostics, DiagnosticError, diagnosticToProto, formatPath, type Diagnostic } from './diagnostics';
 import { sinceStart, type Logger } from './log';
 import { planResourceChange } from './plan';
 import type { DataSourceType, ProviderDefinition, ResourceType } from './resource';
-import { conformObject, schemaToProto, type BlockSchema } from './schema';
+import { conformObject, nullWriteOnly, schemaToProto, writeOnlyPaths, type BlockSchema } from './schema';
 import { decodeValue, encodeValue } from './msgpack';
 import type { ObjectValue, Value } from './values';
 
@@ -16,8 +16,15 @@ type Msg = Record<string, any>;
 
 const dyn = (value: Value) => ({ msgpack: encodeValue(value) });
 
+/** A state or plan as Terraform must get it back: exactly the schema's attributes, write-only ones null. */
+function toState(value: unknown, schema: BlockSchema): ObjectValue {
+  return nullWriteOnly(conformObject(value, schema.attributes), schema.attributes);
+}
+
 export class ProviderServer<Client> {
   private client: Client | undefined;
+  /** Known once ConfigureProvider has run (validation may come first). */
+  private terraformVersion: string | undefined;
   private readonly stop = new AbortController();
   private readonly resources = new Map<string, ResourceType<Client>>();
   private readonly dataSources = new Map<string, DataSourceType<Client>>();
@@ -69,7 +76,20 @@ export class ProviderServer<Client> {
   async validateResourceConfig(req: Msg): Promise<Msg> {
     return this.run('ValidateResourceConfig', async (diags) => {
       const r = this.resource(req.type_name);
-      r.validate?.(this.decodeObject(req.config, r.schema), diags);
+      const config = this.decodeObject(req.config, r.schema);
+      // A CLI that cannot keep write-only values out of plan and state (before Terraform 1.11) must not get any.
+      if (!req.client_capabilities?.write_only_attributes_allowed) {
+        for (const path of writeOnlyPaths(config, r.schema.attributes)) {
+          // The path stops at a list element: Terraform cannot point into a nested attribute's object.
+          const element = path.findIndex((step) => typeof step === 'number');
+          diags.error(
+            'Write-only attribute not supported',
+            `${formatPath(path)} is write-only, which needs Terraform 1.11 or later (this is ${this.terraformVersion ?? 'an older version'}). Upgrade Terraform, or set the attribute that is not write-only instead.`,
+            element < 0 ? path : path.slice(0, element + 1),
+          );
+        }
+      }
+      r.validate?.(config, diags);
       return {};
     });
   }
@@ -93,8 +113,9 @@ export class ProviderServer<Client> {
         );
         return {};
       }
-      // Schema version 0 is the only version so far: upgrading means shaping the JSON to the schema.
-      const state = conformObject(JSON.parse(new TextDecoder().decode(json)), r.schema.attributes);
+      // Schema version 0 is the only version so far: upgrading means shaping the JSON to the schema (attributes
+      // added since, such as headers_wo_version, start as null).
+      const state = toState(JSON.parse(new TextDecoder().decode(json)), r.schema);
       return { upgraded_state: dyn(state) };
     });
   }
@@ -102,6 +123,7 @@ export class ProviderServer<Client> {
   async configureProvider(req: Msg): Promise<Msg> {
     return this.run('ConfigureProvider', async (diags) => {
       const config = this.decodeObject(req.config, this.provider.schema);
+      this.terraformVersion = req.terraform_version;
       this.client = await this.provider.configure(config, diags, {
         terraformVersion: req.terraform_version,
         signal: this.stop.signal,
@@ -118,7 +140,7 @@ export class ProviderServer<Client> {
       const next = await r.read(this.configured(), current, diags);
       // On errors keep the current state rather than dropping the resource from state.
       const state = diags.hasErrors() ? current : next;
-      return { new_state: dyn(state && conformObject(state, r.schema.attributes)), private: req.private };
+      return { new_state: dyn(state && toState(state, r.schema)), private: req.private };
     });
   }
 
@@ -131,7 +153,7 @@ export class ProviderServer<Client> {
       const config = this.decodeObject(req.config, r.schema);
       const { planned, requiresReplace } = planResourceChange(r.schema, prior, proposed, config);
       return {
-        planned_state: dyn(planned),
+        planned_state: dyn(nullWriteOnly(planned, r.schema.attributes)),
         requires_replace: requiresReplace.map((path) => ({ steps: path.map((attribute_name) => ({ attribute_name })) })),
         planned_private: req.prior_private,
       };
@@ -151,15 +173,15 @@ export class ProviderServer<Client> {
         if (planned === null) {
           await res.delete(client, prior!, diags);
           next = diags.hasErrors() ? prior : null;
-        } else if (prior === null) {
-          next = await res.create(client, planned, diags);
         } else {
-          next = (await res.update(client, prior, planned, diags)) ?? prior;
+          // Write-only values are only in the configuration (the plan holds null for them).
+          const config = this.decodeObject(req.config, res.schema);
+          next = prior === null ? await res.create(client, planned, diags, config) : ((await res.update(client, prior, planned, diags, config)) ?? prior);
         }
-        return { new_state: dyn(next && conformObject(next, res.schema.attributes)), private: req.planned_private };
+        return { new_state: dyn(next && toState(next, res.schema)), private: req.planned_private };
       },
       // If the handler throws, Terraform must still get a state: the prior one (nothing changed).
-      () => ({ new_state: dyn(prior && r ? conformObject(prior, r.schema.attributes) : prior) }),
+      () => ({ new_state: dyn(prior && r ? toState(prior, r.schema) : prior) }),
     );
   }
 
@@ -169,7 +191,7 @@ export class ProviderServer<Client> {
       const state = await r.importState(this.configured(), req.id, diags);
       if (!state || diags.hasErrors()) return { imported_resources: [] };
       return {
-        imported_resources: [{ type_name: r.typeName, state: dyn(conformObject(state, r.schema.attributes)) }],
+        imported_resources: [{ type_name: r.typeName, state: dyn(toState(state, r.schema)) }],
       };
     });
   }

@@ -16,12 +16,15 @@ export interface ResourceType<Client> {
   schema: BlockSchema;
   /** Plan-time checks on configuration; values may be UNKNOWN and must then be skipped. */
   validate?(config: ObjectValue, diags: Diagnostics): void;
-  /** Returns the new state, or null when nothing was created. */
-  create(client: Client, planned: ObjectValue, diags: Diagnostics): Promise<ObjectValue | null>;
+  /**
+   * Returns the new state, or null when nothing was created. `config` is the configuration as written, the only
+   * place write-only values are found (they are null in `planned`).
+   */
+  create(client: Client, planned: ObjectValue, diags: Diagnostics, config: ObjectValue): Promise<ObjectValue | null>;
   /** Returns the refreshed state, or null when the object no longer exists (Terraform plans to re-create it). */
   read(client: Client, state: ObjectValue, diags: Diagnostics): Promise<ObjectValue | null>;
-  /** Returns the new state; on failure return null and the prior state is kept. */
-  update(client: Client, prior: ObjectValue, planned: ObjectValue, diags: Diagnostics): Promise<ObjectValue | null>;
+  /** Returns the new state; on failure return null and the prior state is kept. `config` as for create. */
+  update(client: Client, prior: ObjectValue, planned: ObjectValue, diags: Diagnostics, config: ObjectValue): Promise<ObjectValue | null>;
   /** Deleting something already gone must succeed. */
   delete(client: Client, state: ObjectValue, diags: Diagnostics): Promise<void>;
   /** Returns the state for an existing object by its import id; Terraform then calls read. */

@@ -20,6 +20,12 @@ interface AttributeBase {
   computed?: boolean;
   /** Terraform hides the value in plans and output (`(sensitive value)`). */
   sensitive?: boolean;
+  /**
+   * Write-only (Terraform 1.11 and later): the value reaches the provider in the configuration of validate, plan
+   * and apply, and never appears in plan or state. The protocol layer returns it as null everywhere (./plan.ts
+   * and nullWriteOnly below); resources read it from `config`. Not with `computed`, nor inside a set.
+   */
+  writeOnly?: boolean;
   /** For optional+computed attributes: the value planned when the configuration leaves it unset. */
   default?: Value;
   /**
@@ -49,6 +55,11 @@ export interface BlockSchema {
   version: number;
   description: string;
   attributes: Attributes;
+  /**
+   * Sections of the registry docs after the example (provider/docs/generate.ts): markdown, and optionally an
+   * example under examples/ (a path relative to it) that the docs tests validate with terraform.
+   */
+  guides?: ReadonlyArray<{ title: string; markdown: string; example?: string }>;
 }
 
 function typeToJson(type: AttributeType): unknown {
@@ -83,6 +94,7 @@ function attributesToProto(attributes: Attributes): Record<string, unknown>[] {
         optional: !!a.optional,
         computed: !!a.computed,
         sensitive: !!a.sensitive,
+        write_only: !!a.writeOnly,
       };
     });
 }
@@ -120,4 +132,44 @@ export function conformObject(value: unknown, attributes: Attributes): ObjectVal
     } else out[name] = v;
   }
   return out;
+}
+
+/**
+ * `value` with every write-only attribute (at any depth) set to null: what Terraform requires in every state and
+ * plan a provider returns. Unknown and null nested values are left as they are.
+ */
+export function nullWriteOnly(value: ObjectValue, attributes: Attributes): ObjectValue {
+  const out: ObjectValue = { ...value };
+  for (const [name, attr] of Object.entries(attributes)) {
+    const v = out[name];
+    if (attr.writeOnly) out[name] = null;
+    else if (attr.nested && v !== null && typeof v === 'object') {
+      const nested = attr.nested;
+      if (nested.nesting === 'single') out[name] = nullWriteOnly(v as ObjectValue, nested.attributes);
+      else if (nested.nesting === 'map') {
+        out[name] = Object.fromEntries(Object.entries(v as ObjectValue).map(([k, item]) => [k, nullWriteOnly(item as ObjectValue, nested.attributes)]));
+      } else out[name] = (v as Value[]).map((item) => (item !== null && typeof item === 'object' ? nullWriteOnly(item as ObjectValue, nested.attributes) : item));
+    }
+  }
+  return out;
+}
+
+/** Paths of write-only attributes that `value` sets (non-null), for refusing them from a client that cannot. */
+export function writeOnlyPaths(value: ObjectValue, attributes: Attributes, prefix: Array<string | number> = []): Array<Array<string | number>> {
+  const found: Array<Array<string | number>> = [];
+  for (const [name, attr] of Object.entries(attributes)) {
+    const v = value[name];
+    if (v === null || v === undefined) continue;
+    if (attr.writeOnly) found.push([...prefix, name]);
+    else if (attr.nested && typeof v === 'object') {
+      const nested = attr.nested;
+      if (nested.nesting === 'single') found.push(...writeOnlyPaths(v as ObjectValue, nested.attributes, [...prefix, name]));
+      else if (Array.isArray(v)) {
+        v.forEach((item, i) => {
+          if (item !== null && typeof item === 'object') found.push(...writeOnlyPaths(item as ObjectValue, nested.attributes, [...prefix, name, i]));
+        });
+      }
+    }
+  }
+  return found;
 }

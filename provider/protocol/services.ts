@@ -43,7 +43,7 @@ export function createPluginServer(opts: PluginServerOptions): GrpcServer {
     GetMetadata: [M.Empty, M.GetMetadataResponse, () => p.getMetadata()],
     GetProviderSchema: [M.Empty, M.GetProviderSchemaResponse, () => p.getProviderSchema()],
     ValidateProviderConfig: [M.ValidateProviderConfigRequest, M.ValidateProviderConfigResponse, (r) => p.validateProviderConfig(r)],
-    ValidateResourceConfig: [M.ValidateConfigRequest, M.DiagnosticsOnlyResponse, (r) => p.validateResourceConfig(r)],
+    ValidateResourceConfig: [M.ValidateResourceConfigRequest, M.DiagnosticsOnlyResponse, (r) => p.validateResourceConfig(r)],
     ValidateDataResourceConfig: [M.ValidateConfigRequest, M.DiagnosticsOnlyResponse, (r) => p.validateDataResourceConfig(r)],
     UpgradeResourceState: [M.UpgradeResourceStateRequest, M.UpgradeResourceStateResponse, (r) => p.upgradeResourceState(r)],
     ConfigureProvider: [M.ConfigureProviderRequest, M.DiagnosticsOnlyResponse, (r) => p.configureProvider(r)],

@@ -5,52 +5,29 @@
  * Validation shares its rules with the API (contract/, which the API imports too) so plan-time diagnostics and
  * API errors agree. Scheme policy is the exception: whether plain http is allowed is a service setting the
  * provider cannot see, so plan accepts http and https and the API has the last word.
+ *
+ * Header values, sensitive or write-only, and what the state keeps of them: ./webhook_integration_headers.ts.
  */
-import {
-  AUDIT_ACTIONS,
-  headerListProblems,
-  isAuditAction,
-  isId,
-  LIMITS,
-  RESERVED_HEADER_NAMES,
-  urlProblem,
-} from '../../contract';
+import { AUDIT_ACTIONS, isAuditAction, isId, LIMITS, urlProblem } from '../../contract';
 import type { ApiClient, WebhookIntegration, WebhookIntegrationInput } from '../client/api';
+import { Diagnostics, type BlockSchema, type ObjectValue, type ResourceType, type Value } from '../protocol';
 import {
-  Diagnostics,
-  type Attributes,
-  type BlockSchema,
-  type ObjectValue,
-  type ResourceType,
-  type Value,
-} from '../protocol';
+  HEADER_GUIDES,
+  HEADERS_WO_VERSION_DESCRIPTION,
+  headerSecrets,
+  headersRequest,
+  headersState,
+  resourceHeaderAttributes,
+  validateHeaders,
+} from './webhook_integration_headers';
 
 // ---- schema ----
 
 export const TYPE_NAME = 'commonfate_webhook_integration';
 
-/** "content-type" -> `Content-Type`, listed from the shared rules so the docs follow them. */
-const RESERVED_NAMES = [...RESERVED_HEADER_NAMES.map((n) => n.replace(/(^|-)([a-z])/g, (_, d, c) => d + c.toUpperCase())), 'webhook-*']
-  .map((n) => `\`${n}\``)
-  .join(', ');
-
-/** The {key, value} objects of `headers`; the value is sensitive (it usually carries a credential). */
-export const headerAttributes = (mode: 'config' | 'computed'): Attributes => ({
-  key: {
-    type: 'string',
-    ...(mode === 'config' ? { required: true } : { computed: true }),
-    description: `HTTP header name, e.g. \`Authorization\`. Names the delivery worker sets are refused (${RESERVED_NAMES}); names are unique ignoring case.`,
-  },
-  value: {
-    type: 'string',
-    ...(mode === 'config' ? { required: true } : { computed: true }),
-    sensitive: true,
-    description: 'HTTP header value. Sensitive: never shown in plans or logs. Must not contain CR, LF or other control characters.',
-  },
-});
-
 const schema: BlockSchema = {
   version: 0,
+  guides: HEADER_GUIDES,
   description:
     'A webhook integration: Common Fate POSTs audit log events and/or authorization events to `url` as JSON, signed with Standard Webhooks headers.',
   attributes: {
@@ -87,8 +64,13 @@ const schema: BlockSchema = {
     },
     headers: {
       optional: true,
-      nested: { nesting: 'list', attributes: headerAttributes('config') },
-      description: `Custom HTTP headers sent with every delivery, in order (at most ${LIMITS.headersMaxCount}). Header values are sensitive.`,
+      nested: { nesting: 'list', attributes: resourceHeaderAttributes },
+      description: `Custom HTTP headers sent with every delivery, in order (at most ${LIMITS.headersMaxCount}). Each takes \`value\` (sensitive, kept in state) or \`value_wo\` (write-only, Terraform 1.11 and later, never in plan or state). With credentials that may not read header values (\`read_only\`), refresh keeps the values the state has and reports no drift on them.`,
+    },
+    headers_wo_version: {
+      type: 'number',
+      optional: true,
+      description: HEADERS_WO_VERSION_DESCRIPTION,
     },
     filter_for_actions: {
       type: { set: 'string' },
@@ -100,7 +82,7 @@ const schema: BlockSchema = {
 
 /** Plan-time checks; unknown values (known only after apply) are skipped. */
 function validate(config: ObjectValue, diags: Diagnostics): void {
-  const { name, url, headers, filter_for_actions: actions } = config;
+  const { name, url, filter_for_actions: actions } = config;
   if (typeof name === 'string' && (name.length === 0 || name.length > LIMITS.nameMaxLength)) {
     diags.error('Invalid name', `name must be 1 to ${LIMITS.nameMaxLength} characters long.`, ['name']);
   }
@@ -108,29 +90,7 @@ function validate(config: ObjectValue, diags: Diagnostics): void {
     const problem = urlProblem(url, { allowHttp: true });
     if (problem) diags.error('Invalid url', `url ${problem}.`, ['url']);
   }
-  if (Array.isArray(headers)) {
-    // Check the wholly known headers, keeping their positions so each diagnostic points at its element.
-    const known: Array<{ index: number; key: string; value: string }> = [];
-    headers.forEach((h, index) => {
-      const o = h as ObjectValue | null;
-      if (o && typeof o.key === 'string' && typeof o.value === 'string') known.push({ index, key: o.key, value: o.value });
-    });
-    if (headers.length > LIMITS.headersMaxCount) {
-      diags.error('Too many headers', `headers may hold at most ${LIMITS.headersMaxCount} entries.`, ['headers']);
-    }
-    for (const p of headerListProblems(known)) {
-      if (p.index < 0) continue; // the count, reported above against all entries
-      const index = known[p.index].index;
-      const field = p.field ?? 'key';
-      // Messages from the contract never repeat a header value. The path stops at the element: Terraform
-      // highlights `{ key = ..., value = ... }` for headers[i] but cannot resolve a path into its fields.
-      diags.error(
-        field === 'key' ? 'Invalid header name' : 'Invalid header value',
-        `headers[${index}].${field} ${p.message}.`,
-        ['headers', index],
-      );
-    }
-  }
+  validateHeaders(config.headers, config.headers_wo_version, diags);
   if (Array.isArray(actions)) {
     for (const action of actions) {
       if (typeof action === 'string' && !isAuditAction(action)) {
@@ -147,14 +107,19 @@ function validate(config: ObjectValue, diags: Diagnostics): void {
 
 // ---- conversions between Terraform values and the API ----
 
-function toInput(v: ObjectValue): WebhookIntegrationInput {
+/**
+ * The request body from the planned state, with headers from the configuration (write-only values are only there);
+ * `prior` is the state before an update (null on create).
+ */
+function toInput(planned: ObjectValue, config: ObjectValue, prior: ObjectValue | null): WebhookIntegrationInput {
+  const resend = prior !== null && planned.headers_wo_version !== prior.headers_wo_version;
   return {
-    name: v.name as string,
-    url: v.url as string,
-    send_audit_log_events: v.send_audit_log_events === true,
-    send_authorization_events: v.send_authorization_events === true,
-    headers: ((v.headers as ObjectValue[] | null) ?? []).map((h) => ({ key: h.key as string, value: h.value as string })),
-    filter_for_actions: ((v.filter_for_actions as string[] | null) ?? []).slice(),
+    name: planned.name as string,
+    url: planned.url as string,
+    send_audit_log_events: planned.send_audit_log_events === true,
+    send_authorization_events: planned.send_authorization_events === true,
+    headers: headersRequest(config.headers, prior, resend),
+    filter_for_actions: ((planned.filter_for_actions as string[] | null) ?? []).slice(),
   };
 }
 
@@ -166,7 +131,11 @@ function emptyLike(list: Value[], previous: Value | undefined): Value {
   return list.length === 0 && !Array.isArray(previous) ? null : list;
 }
 
-/** State from the API's representation; `previous` (planned or prior state) decides how empty lists look. */
+/**
+ * State from the API's representation. `previous` (planned or prior state) decides how empty lists look, which
+ * header values the state tracks (./webhook_integration_headers.ts) and `headers_wo_version`, which only
+ * Terraform knows.
+ */
 export function integrationToState(api: WebhookIntegration, previous: ObjectValue | null): ObjectValue {
   return {
     id: api.id,
@@ -174,28 +143,26 @@ export function integrationToState(api: WebhookIntegration, previous: ObjectValu
     url: api.url,
     send_audit_log_events: api.send_audit_log_events,
     send_authorization_events: api.send_authorization_events,
-    headers: emptyLike(
-      api.headers.map((h) => ({ key: h.key, value: h.value })),
-      previous?.headers,
-    ),
+    headers: emptyLike(headersState(api.headers, previous?.headers), previous?.headers),
+    headers_wo_version: previous?.headers_wo_version ?? null,
     filter_for_actions: emptyLike([...api.filter_for_actions], previous?.filter_for_actions),
   };
 }
 
-/** Error-mapping context for calls about one integration. */
-function callContext(operation: string, input?: WebhookIntegrationInput) {
+/** Error-mapping context for calls about one integration; `config` names the values to keep out of messages. */
+function callContext(operation: string, config?: ObjectValue) {
   return {
     operation,
     setAttributes: ['filter_for_actions'],
-    secrets: input?.headers.map((h) => h.value) ?? [],
+    secrets: headerSecrets(config?.headers),
   };
 }
 
 // ---- create ----
 
-async function create(client: ApiClient, planned: ObjectValue): Promise<ObjectValue> {
-  const input = toInput(planned);
-  const created = await client.createWebhookIntegration(input, callContext('create the webhook integration', input));
+async function create(client: ApiClient, planned: ObjectValue, config: ObjectValue): Promise<ObjectValue> {
+  const input = toInput(planned, config, null);
+  const created = await client.createWebhookIntegration(input, callContext('create the webhook integration', config));
   return integrationToState(created, planned);
 }
 
@@ -215,10 +182,11 @@ async function update(
   prior: ObjectValue,
   planned: ObjectValue,
   diags: Diagnostics,
+  config: ObjectValue,
 ): Promise<ObjectValue | null> {
   const id = prior.id as string;
-  const input = toInput(planned);
-  const updated = await client.replaceWebhookIntegration(id, input, callContext(`update webhook integration ${id}`, input));
+  const input = toInput(planned, config, prior);
+  const updated = await client.replaceWebhookIntegration(id, input, callContext(`update webhook integration ${id}`, config));
   if (!updated) {
     diags.error(
       'Webhook integration not found',
@@ -258,7 +226,7 @@ export const webhookIntegrationResource: ResourceType<ApiClient> = {
   typeName: TYPE_NAME,
   schema,
   validate,
-  create: (client, planned) => create(client, planned),
+  create: (client, planned, _diags, config) => create(client, planned, config),
   read: (client, state) => read(client, state),
   update,
   delete: (client, state) => remove(client, state),

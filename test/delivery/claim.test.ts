@@ -56,7 +56,7 @@ describe('claiming deliveries', () => {
   test('each integration comes once, with what its deliveries need, and its rows oldest due first', async () => {
     const a = await integration(6, 60);
     const [got] = await claim(10);
-    expect(got).toMatchObject({ id: a, version: 1, target: { url: 'https://claim.example.test/hook', headers: [], signingSecret: 'whsec_x', previousSecret: null } });
+    expect(got).toMatchObject({ id: a, version: 1, sealed: { url: 'https://claim.example.test/hook', headers: [], signingSecret: 'whsec_x', previousSecret: null } });
     expect(got.circuit).toEqual({ state: 'CLOSED', maxInFlight: null, consecutiveFailures: 0, changedAt: null, nextProbeAt: null });
     const ids = got.deliveries.map((d) => d.id);
     expect(ids).toEqual([...ids].sort());

@@ -8,6 +8,7 @@ import { loadConfig } from '../../api/config';
 import { startService, type RunningService, type ServiceParts } from '../../api/service';
 import type { Provisioner } from '../../api/grants/provisioner';
 import { createTestDatabase } from '../support/database';
+import { TEST_ENCRYPTION_KEY } from '../support/encryption';
 import { webhookSchemaProblems } from '../support/event-schemas';
 
 /** A webhook receiver on loopback that verifies every delivery with the `standardwebhooks` package. */
@@ -119,6 +120,21 @@ export class Receiver {
   }
 }
 
+/** Receivers one test file starts (`start`), stopped together by `stopAll` (from its afterAll). */
+export function receiverSet(): { start(behaviour?: Behaviour): Promise<Receiver>; stopAll(): Promise<void> } {
+  const started: Receiver[] = [];
+  return {
+    async start(behaviour) {
+      const r = await new Receiver(behaviour).start();
+      started.push(r);
+      return r;
+    },
+    async stopAll() {
+      for (const r of started.splice(0)) await r.stop();
+    },
+  };
+}
+
 export interface DeliveryTestService {
   baseUrl: string;
   apiKey: string;
@@ -143,6 +159,7 @@ export async function startDeliveryService(
     CF_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
     CF_WEBHOOK_RETRY_SCHEDULE: '0.2,0.4',
     CF_WEBHOOK_TIMEOUT_MS: '3000',
+    CF_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: process.env.CF_TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
   };

@@ -5,8 +5,10 @@ import pino from 'pino';
 import { createApiKey } from '../../api/auth/api-keys';
 import { loadConfig } from '../../api/config';
 import type { Database } from '../../api/db/client';
+import type { Keyring } from '../../api/secrets/keyring';
 import { startService } from '../../api/service';
 import { createTestDatabase } from './database';
+import { TEST_ENCRYPTION_KEY } from './encryption';
 
 export interface TestService {
   baseUrl: string;
@@ -15,6 +17,10 @@ export interface TestService {
   readOnlyApiKey: string;
   databaseUrl: string;
   db: Database;
+  /** The service's encryption keys (to check what is stored). */
+  keyring: Keyring;
+  /** Resolves once the values stored in plain text before the service started are sealed. */
+  sealed: Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -29,6 +35,7 @@ function baseEnv(databaseUrl: string, apiKey: string): Record<string, string> {
     CF_BOOTSTRAP_API_KEY: apiKey,
     CF_WEBHOOK_ALLOW_HTTP: 'true',
     LOG_LEVEL: process.env.CF_TEST_LOG_LEVEL ?? 'silent',
+    ...(databaseUrl ? { CF_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEY } : {}),
   };
 }
 
@@ -40,7 +47,7 @@ export async function startTestService(opts: { env?: Record<string, string>; dat
   const config = loadConfig(env);
   const service = await startService(config, pino({ level: env.LOG_LEVEL }));
   const { secret: readOnlyApiKey } = await createApiKey(service.db.pool, { name: 'test-read-only', role: 'read_only' });
-  return { baseUrl: service.url!, apiKey, readOnlyApiKey, databaseUrl, db: service.db, stop: () => service.stop() };
+  return { baseUrl: service.url!, apiKey, readOnlyApiKey, databaseUrl, db: service.db, keyring: service.keyring, sealed: service.sealed, stop: () => service.stop() };
 }
 
 export interface ServiceProcess {
@@ -56,7 +63,7 @@ export interface ServiceProcess {
 /** The real service as a child process (`npm start`'s entry point), for restart and crash tests. */
 export async function startServiceProcess(opts: { env: Record<string, string>; apiKey?: string }): Promise<ServiceProcess> {
   const apiKey = opts.apiKey ?? `test-admin-${randomBytes(16).toString('hex')}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...baseEnv('', apiKey), LOG_LEVEL: 'info', ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...baseEnv(opts.env.DATABASE_URL ?? '', apiKey), LOG_LEVEL: 'info', ...opts.env };
   if (!env.DATABASE_URL) delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/main.ts')], {
     cwd: ROOT,

@@ -55,6 +55,7 @@ describe('examples', () => {
   // terraform validate runs the provider's own plan-time validation too (ValidateResourceConfig).
   test.each([
     ['resources/commonfate_webhook_integration/resource.tf'],
+    ['resources/commonfate_webhook_integration/write-only.tf'],
     ['data-sources/commonfate_webhook_integration/data-source.tf'],
   ])('%s passes terraform validate', async (rel) => {
     ws = new Workspace(mirror);

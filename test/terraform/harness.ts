@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProvider, type ProviderBuild } from '../../provider/build';
+import { startTestService, type TestService } from '../support/service';
 
 export const TERRAFORM = process.env.TERRAFORM_BIN ?? '/usr/local/bin/terraform';
 
@@ -166,4 +167,30 @@ export function api(baseUrl: string, apiKey: string) {
       return items;
     },
   };
+}
+
+/**
+ * The real API and a provider mirror for one acceptance test file, and workspaces made with the admin key's
+ * credentials in the environment, all removed when the file ends. Read `service` and `mirror` inside tests.
+ */
+export function acceptanceContext(opts: Parameters<typeof startTestService>[0] = {}) {
+  const made: Workspace[] = [];
+  const ctx = {
+    service: undefined as unknown as TestService,
+    mirror: '',
+    /** A workspace whose provider reaches the service with the admin key (override with `env`). */
+    workspace(env: Record<string, string> = {}): Workspace {
+      const w = new Workspace(ctx.mirror, { CF_API_URL: ctx.service.baseUrl, CF_API_KEY: ctx.service.apiKey, ...env });
+      made.push(w);
+      return w;
+    },
+  };
+  beforeAll(async () => {
+    [ctx.service, ctx.mirror] = await Promise.all([startTestService(opts), buildMirror()]);
+  });
+  afterAll(async () => {
+    for (const w of made.splice(0)) w.remove();
+    await ctx.service?.stop();
+  });
+  return ctx;
 }

@@ -68,7 +68,7 @@ describe('commonfate_webhook_integration lifecycle', () => {
 
   test('plan shows header values as (sensitive value), fills defaults, and leaves the id unknown', async () => {
     const { stdout } = await ws.ok(['plan']);
-    expect(stdout).toContain('+ value = (sensitive value)');
+    expect(stdout).toMatch(/\+ value\s+= \(sensitive value\)/);
     expect(stdout).not.toContain(SECRET);
     expect(stdout).toMatch(/\+ send_authorization_events = false/);
     expect(stdout).toMatch(/\+ id\s+= \(known after apply\)/);

@@ -14,11 +14,17 @@ export interface WebhookIntegrationConfig extends cdktf.TerraformMetaArguments {
   */
   readonly filterForActions?: string[];
   /**
-  * Custom HTTP headers sent with every delivery, in order (at most 32). Header values are sensitive.
+  * Custom HTTP headers sent with every delivery, in order (at most 32). Each takes `value` (sensitive, kept in state) or `value_wo` (write-only, Terraform 1.11 and later, never in plan or state). With credentials that may not read header values (`read_only`), refresh keeps the values the state has and reports no drift on them.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs/resources/webhook_integration#headers WebhookIntegration#headers}
   */
   readonly headers?: WebhookIntegrationHeaders[] | cdktf.IResolvable;
+  /**
+  * Version of the write-only header values (`headers[*].value_wo`): change it, e.g. increment it, to send them again. Required when a header uses `value_wo`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs/resources/webhook_integration#headers_wo_version WebhookIntegration#headers_wo_version}
+  */
+  readonly headersWoVersion?: number;
   /**
   * Display name of the integration (1 to 256 characters).
   *
@@ -52,11 +58,17 @@ export interface WebhookIntegrationHeaders {
   */
   readonly key: string;
   /**
-  * HTTP header value. Sensitive: never shown in plans or logs. Must not contain CR, LF or other control characters.
+  * HTTP header value. Sensitive: never shown in plans or logs, but kept in the state; use `value_wo` to keep it out. Must not contain CR, LF or other control characters. Exactly one of `value` and `value_wo`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs/resources/webhook_integration#value WebhookIntegration#value}
   */
-  readonly value: string;
+  readonly value?: string;
+  /**
+  * Write-only HTTP header value (Terraform 1.11 and later), e.g. from an ephemeral variable: sent to the API but never stored in the plan or state. Sent on create, when `headers_wo_version` changes, and for a header new to the state; otherwise the API keeps the value it has. Requires `headers_wo_version`. Drift cannot be detected for it.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/common-fate/commonfate/0.1.0/docs/resources/webhook_integration#value_wo WebhookIntegration#value_wo}
+  */
+  readonly valueWo?: string;
 }
 
 export function webhookIntegrationHeadersToTerraform(struct?: WebhookIntegrationHeaders | cdktf.IResolvable): any {
@@ -67,6 +79,7 @@ export function webhookIntegrationHeadersToTerraform(struct?: WebhookIntegration
   return {
     key: cdktf.stringToTerraform(struct!.key),
     value: cdktf.stringToTerraform(struct!.value),
+    value_wo: cdktf.stringToTerraform(struct!.valueWo),
   }
 }
 
@@ -85,6 +98,12 @@ export function webhookIntegrationHeadersToHclTerraform(struct?: WebhookIntegrat
     },
     value: {
       value: cdktf.stringToHclTerraform(struct!.value),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    value_wo: {
+      value: cdktf.stringToHclTerraform(struct!.valueWo),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
@@ -123,6 +142,10 @@ export class WebhookIntegrationHeadersOutputReference extends cdktf.ComplexObjec
       hasAnyValues = true;
       internalValueResult.value = this._value;
     }
+    if (this._valueWo !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.valueWo = this._valueWo;
+    }
     return hasAnyValues ? internalValueResult : undefined;
   }
 
@@ -132,6 +155,7 @@ export class WebhookIntegrationHeadersOutputReference extends cdktf.ComplexObjec
       this.resolvableValue = undefined;
       this._key = undefined;
       this._value = undefined;
+      this._valueWo = undefined;
     }
     else if (cdktf.Tokenization.isResolvable(value)) {
       this.isEmptyObject = false;
@@ -142,6 +166,7 @@ export class WebhookIntegrationHeadersOutputReference extends cdktf.ComplexObjec
       this.resolvableValue = undefined;
       this._key = value.key;
       this._value = value.value;
+      this._valueWo = value.valueWo;
     }
   }
 
@@ -158,7 +183,7 @@ export class WebhookIntegrationHeadersOutputReference extends cdktf.ComplexObjec
     return this._key;
   }
 
-  // value - computed: false, optional: false, required: true
+  // value - computed: false, optional: true, required: false
   private _value?: string; 
   public get value() {
     return this.getStringAttribute('value');
@@ -166,9 +191,28 @@ export class WebhookIntegrationHeadersOutputReference extends cdktf.ComplexObjec
   public set value(value: string) {
     this._value = value;
   }
+  public resetValue() {
+    this._value = undefined;
+  }
   // Temporarily expose input value. Use with caution.
   public get valueInput() {
     return this._value;
+  }
+
+  // value_wo - computed: false, optional: true, required: false
+  private _valueWo?: string; 
+  public get valueWo() {
+    return this.getStringAttribute('value_wo');
+  }
+  public set valueWo(value: string) {
+    this._valueWo = value;
+  }
+  public resetValueWo() {
+    this._valueWo = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get valueWoInput() {
+    return this._valueWo;
   }
 }
 
@@ -244,6 +288,7 @@ export class WebhookIntegration extends cdktf.TerraformResource {
     });
     this._filterForActions = config.filterForActions;
     this._headers.internalValue = config.headers;
+    this._headersWoVersion = config.headersWoVersion;
     this._name = config.name;
     this._sendAuditLogEvents = config.sendAuditLogEvents;
     this._sendAuthorizationEvents = config.sendAuthorizationEvents;
@@ -284,6 +329,22 @@ export class WebhookIntegration extends cdktf.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get headersInput() {
     return this._headers.internalValue;
+  }
+
+  // headers_wo_version - computed: false, optional: true, required: false
+  private _headersWoVersion?: number; 
+  public get headersWoVersion() {
+    return this.getNumberAttribute('headers_wo_version');
+  }
+  public set headersWoVersion(value: number) {
+    this._headersWoVersion = value;
+  }
+  public resetHeadersWoVersion() {
+    this._headersWoVersion = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get headersWoVersionInput() {
+    return this._headersWoVersion;
   }
 
   // id - computed: true, optional: false, required: false
@@ -357,6 +418,7 @@ export class WebhookIntegration extends cdktf.TerraformResource {
     return {
       filter_for_actions: cdktf.listMapper(cdktf.stringToTerraform, false)(this._filterForActions),
       headers: cdktf.listMapper(webhookIntegrationHeadersToTerraform, false)(this._headers.internalValue),
+      headers_wo_version: cdktf.numberToTerraform(this._headersWoVersion),
       name: cdktf.stringToTerraform(this._name),
       send_audit_log_events: cdktf.booleanToTerraform(this._sendAuditLogEvents),
       send_authorization_events: cdktf.booleanToTerraform(this._sendAuthorizationEvents),
@@ -377,6 +439,12 @@ export class WebhookIntegration extends cdktf.TerraformResource {
         isBlock: true,
         type: "list",
         storageClassType: "WebhookIntegrationHeadersList",
+      },
+      headers_wo_version: {
+        value: cdktf.numberToHclTerraform(this._headersWoVersion),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
       },
       name: {
         value: cdktf.stringToHclTerraform(this._name),
