@@ -1,6 +1,9 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { OutageLog } from '../db/outage-log';
 import { completeDeliveries, type CircuitRecord, type Completion } from './queue';
+
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export interface ResultBufferOptions {
   pool: Pool;
@@ -31,8 +34,10 @@ export class ResultBuffer {
   private timer?: NodeJS.Timeout;
   private failures = 0;
   private stopped = false;
+  private readonly outage: OutageLog;
 
   constructor(private readonly options: ResultBufferOptions) {
+    this.outage = new OutageLog(options.log, 'recording delivery results');
     this.delayMs = options.delayMs ?? 5;
     this.writeAt = options.writeAt ?? 200;
     this.maxBatch = options.maxBatch ?? 1000;
@@ -82,13 +87,19 @@ export class ResultBuffer {
     this.writing = completeDeliveries(this.options.pool, this.options.workerId, batch, [...circuits.values()])
       .then(() => {
         this.failures = 0;
+        this.outage.succeeded();
       })
       .catch((err: Error & { code?: string }) => {
         this.pending.unshift(...batch);
         for (const [id, c] of circuits) if (!this.circuits.has(id)) this.circuits.set(id, c);
         this.failures++;
-        const retryIn = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
-        this.options.log.warn({ err: { message: err.message, code: err.code }, count: batch.length, retry_in_ms: retryIn }, 'recording delivery results failed; retrying');
+        // 23503: a delivery of the batch was deleted (its integration removed) while the statement ran. The
+        // statement skips deliveries that no longer exist, so running it again succeeds: at once, and not a
+        // warning. Anything else (the database away, a timeout) backs off.
+        const vanished = err.code === FOREIGN_KEY_VIOLATION && this.failures <= 3;
+        const retryIn = vanished ? 0 : Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
+        if (vanished) this.options.log.debug({ err: { message: err.message, code: err.code }, count: batch.length, retry_in_ms: retryIn }, 'recording delivery results failed; retrying');
+        else this.outage.failed(err, { count: batch.length, retry_in_ms: retryIn });
         if (!this.stopped) setTimeout(() => void this.write().catch(() => undefined), retryIn).unref();
         throw err;
       })

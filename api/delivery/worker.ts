@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { OutageLog } from '../db/outage-log';
 import { newId } from '../ids';
 import { SecretUnreadableError } from '../secrets/keyring';
 import type { IntegrationSecrets } from '../webhook-integrations/secrets';
@@ -67,7 +68,7 @@ export class DeliveryWorker {
   private lastClaimWasCapped = false;
   private claiming?: Promise<void>;
   private claimScheduled = false;
-  private claimFailures = 0;
+  private readonly claimFailures: OutageLog;
   private toRelease: string[] = [];
   private releasing = false;
   private stopped = false;
@@ -99,6 +100,7 @@ export class DeliveryWorker {
     });
     this.targets = new TargetCache(options.secrets);
     this.results = new ResultBuffer({ pool: options.pool, workerId: this.id, log: options.log });
+    this.claimFailures = new OutageLog(options.log, 'claiming deliveries');
     options.metrics.observeScheduler(() => this.scheduler.usage());
   }
 
@@ -154,7 +156,7 @@ export class DeliveryWorker {
     try {
       const { known, newcomer, full } = this.scheduler.quotas(Date.now());
       const claimed = await claimDeliveries(this.settings.pool, { workerId: this.id, limit, newcomer, known, leaseMs: this.settings.leaseMs });
-      this.claimFailures = 0;
+      this.claimFailures.succeeded();
       if (this.stopped) {
         // Stopped while claiming: hand the rows back rather than leave them to their lease.
         this.toRelease.push(...claimed.flatMap((c) => c.deliveries.map((d) => d.id)));
@@ -168,10 +170,9 @@ export class DeliveryWorker {
       if (count > 0) this.mayHaveDueWork = true;
       else await this.armWakeTimer();
     } catch (err) {
-      this.claimFailures++;
       this.mayHaveDueWork = true;
-      retryIn = Math.min(5000, 100 * 2 ** Math.min(this.claimFailures, 6));
-      this.settings.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, retry_in_ms: retryIn }, 'claiming deliveries failed; retrying');
+      retryIn = Math.min(5000, 100 * 2 ** Math.min(this.claimFailures.consecutiveFailures + 1, 6));
+      this.claimFailures.failed(err, { retry_in_ms: retryIn });
     }
     if (retryIn !== undefined) setTimeout(() => this.wake(), retryIn).unref();
     else if (this.mayHaveDueWork && this.scheduler.room > 0) setImmediate(() => this.scheduleClaim());
