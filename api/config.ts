@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from './retention/duration';
 
 const bool = (name: string) =>
   z
@@ -7,6 +8,17 @@ const bool = (name: string) =>
 
 /** A comma-separated list; blanks dropped. */
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** A duration such as `30d`, `12h` or `90s` (see retention/duration.ts), in milliseconds. */
+const duration = (name: string) =>
+  z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a positive duration such as 30d, 12h, 15m or 90s (got ${JSON.stringify(s)})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** CIDRs, comma-separated; each entry is checked by the SSRF policy when it is built. */
 const cidrList = list;
@@ -121,6 +133,21 @@ const ConfigFields = z.object({
    * the identity provider on every call. Default 60.
    */
   CF_OIDC_INTROSPECTION_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
+  /**
+   * How long audit events are kept, as a duration: they are compliance records. An event is removed once it is
+   * older than this (to within one partition, at most 1/30 of it) and none of its deliveries is pending.
+   * Default 400d.
+   */
+  CF_RETENTION_AUDIT_EVENTS: duration('CF_RETENTION_AUDIT_EVENTS').default(400 * 86_400_000),
+  /**
+   * How long authorization evaluations (one per API call) are kept; as for audit events, never while one of
+   * their deliveries is pending. Default 30d.
+   */
+  CF_RETENTION_AUTHORIZATION_EVALUATIONS: duration('CF_RETENTION_AUTHORIZATION_EVALUATIONS').default(30 * 86_400_000),
+  /** How long finished (SUCCEEDED or FAILED) deliveries and their attempts are kept after they finished. Default 30d. */
+  CF_RETENTION_DELIVERIES: duration('CF_RETENTION_DELIVERIES').default(30 * 86_400_000),
+  /** Time between retention sweeps; one process sweeps at a time. Default 1h. */
+  CF_RETENTION_SWEEP_INTERVAL: duration('CF_RETENTION_SWEEP_INTERVAL').default(3_600_000),
   /** pino log level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Maximum connections in the Postgres pool. Default 10. */
@@ -165,6 +192,9 @@ const ConfigSchema = ConfigFields.superRefine((c, ctx) => {
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Every setting's variable name (the README's configuration table lists each: api/config.test.ts). */
+export const SETTING_NAMES = Object.keys(ConfigFields.shape) as ReadonlyArray<keyof Config>;
 
 export class ConfigError extends Error {}
 

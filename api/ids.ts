@@ -47,6 +47,25 @@ export function ksuid(now: Date = new Date()): string {
   return base62(bytes);
 }
 
+/**
+ * The smallest KSUID of the second that `at` falls in (all 16 payload bytes zero): every id made during or
+ * after that second sorts at or above it, every earlier one below (in byte order, i.e. COLLATE "C").
+ */
+export function ksuidFloor(at: Date): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUInt32BE(Math.floor(at.getTime() / 1000) - KSUID_EPOCH_SECONDS, 0);
+  return base62(bytes);
+}
+
+/** When a KSUID (27 base62 digits) was made, to the second; undefined if `text` is not one. */
+export function ksuidTime(text: string): Date | undefined {
+  if (!/^[0-9A-Za-z]{27}$/.test(text)) return undefined;
+  let value = 0n;
+  for (const c of text) value = value * 62n + BigInt(ALPHABET.indexOf(c));
+  const seconds = Number(value >> 128n);
+  return seconds > 0xffff_ffff ? undefined : new Date((seconds + KSUID_EPOCH_SECONDS) * 1000);
+}
+
 /** Recognising ids is shared with the provider and CDKTF (contract/ids.ts); making them lives here. */
 export { ID_PREFIXES, isId, type IdKind } from '../contract';
 

@@ -11,8 +11,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
 import { primaryCode } from './db/errors';
 import { Listener } from './db/listener';
 import { listMigrations, migrate, pendingMigrations } from './db/migrate';
-import { createApp } from './http/app';
+import { createApp, createOperationsApp } from './http/app';
 import { DELIVERIES_CHANNEL } from './delivery/fanout';
+import { PAUSED_CHANNEL } from './delivery-control/store';
 import { ServiceMetrics } from './delivery/metrics';
 import { OutboundClient } from './delivery/outbound';
 import type { Resolver } from './delivery/dns';
@@ -21,7 +22,8 @@ import { DeliveryWorker } from './delivery/worker';
 import { databaseProvisioner, type Provisioner } from './grants/provisioner';
 import { GrantWorker } from './grants/worker';
 import { GRANTS_CHANNEL } from './grants/workflow';
-import { pruneIdempotencyKeys } from './idempotency/store';
+import { ApiMetrics, registerIntegrationHealth } from './operations/metrics';
+import { Sweeper } from './retention/sweeper';
 import { resolveKeyring } from './secrets/keys';
 import type { Keyring } from './secrets/keyring';
 import { resealAll } from './secrets/reseal';
@@ -32,10 +34,15 @@ import { IntegrationSecrets } from './webhook-integrations/secrets';
 export const VERSION = '0.1.0';
 
 export interface RunningService {
-  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (undefined when CF_ROLE=worker). */
-  url?: string;
+  /**
+   * Base URL of the HTTP listener, e.g. http://127.0.0.1:8080: the API (and /healthz, /readyz, /metrics), or with
+   * CF_ROLE=worker those three alone.
+   */
+  url: string;
   databaseUrl: string;
   db: Database;
+  /** The retention sweeper of this process (tests and benchmarks sweep on demand with `sweepOnce`). */
+  retention: Sweeper;
   /**
    * Resolves with the reason if the service can no longer work: the embedded database stopped and could not be
    * restarted. The caller should stop the service and exit non-zero. Pending otherwise (always, with DATABASE_URL).
@@ -123,6 +130,24 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       log: log.child({ part: 'auth' }),
     });
     const metrics = new ServiceMetrics(db.pool);
+    const apiMetrics = new ApiMetrics(metrics.registry);
+    registerIntegrationHealth(metrics.registry, db.pool);
+    // Every process sweeps in turn (one at a time across processes); partitions for the ids about to be made
+    // must exist before anything is stored.
+    const sweeper = new Sweeper({
+      pool: db.pool,
+      log: log.child({ part: 'retention' }),
+      registry: metrics.registry,
+      settings: {
+        auditEventsMs: config.CF_RETENTION_AUDIT_EVENTS,
+        evaluationsMs: config.CF_RETENTION_AUTHORIZATION_EVALUATIONS,
+        deliveriesMs: config.CF_RETENTION_DELIVERIES,
+        sweepIntervalMs: config.CF_RETENTION_SWEEP_INTERVAL,
+      },
+    });
+    await sweeper.ensurePartitions();
+    sweeper.start();
+    cleanup.unshift({ name: 'stopping the retention sweeper (its current batch finishes)', run: () => sweeper.stop() });
     const outbound = new OutboundClient({
       policy: ssrfPolicy,
       timeoutMs: config.CF_WEBHOOK_TIMEOUT_MS,
@@ -155,6 +180,8 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       const grantWorker = new GrantWorker(db.pool, parts.provisioner ?? databaseProvisioner, log.child({ part: 'grants' }));
       // Anything notified while the connection was down is picked up by the wake-up on reconnect.
       listener.on(DELIVERIES_CHANNEL, () => deliveryWorker.wake()).onReconnect(() => deliveryWorker.wake());
+      // A missed pause notification costs at most the deliveries this worker already held (the claim skips PAUSED).
+      listener.on(PAUSED_CHANNEL, (id) => deliveryWorker.integrationPaused(id));
       listener.on(GRANTS_CHANNEL, () => grantWorker.wake()).onReconnect(() => grantWorker.wake());
       db.health.onRecovered(() => {
         deliveryWorker.wake();
@@ -171,54 +198,52 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
     await listener.start();
     cleanup.unshift({ name: 'closing the notification listener', run: () => listener.close() });
 
-    let url: string | undefined;
-    if (config.CF_ROLE !== 'worker') {
+    const migrationNames = listMigrations().map((m) => m.name);
+    const ready = async () => {
+      const supervised = embedded?.state;
+      if (supervised?.state === 'restarting') {
+        return { ok: false, detail: `the embedded database is restarting (attempt ${supervised.attempt} of ${supervised.of})` };
+      }
+      if (supervised?.state === 'failed') return { ok: false, detail: 'the embedded database could not be restarted' };
+      try {
+        const pending = await withTimeout(pendingMigrations(db.pool), config.CF_DB_CONNECT_TIMEOUT_MS + 1000);
+        return pending.length === 0
+          ? { ok: true, detail: `database reachable, ${migrationNames.length} migrations applied` }
+          : { ok: false, detail: `pending migrations: ${pending.join(', ')}` };
+      } catch (err) {
+        return { ok: false, detail: `database unreachable (${primaryCode(err) ?? 'no answer'})` };
+      }
+    };
+    // Alive while the database may still come back; not once the embedded one could not be restarted.
+    const live = () => (embedded?.state.state === 'failed' ? { ok: false, detail: 'the embedded database could not be restarted; the service is stopping' } : { ok: true });
+
+    let url: string;
+    if (config.CF_ROLE === 'worker') {
+      // No API here, but the process is probed and scraped like any replica (its own delivery metrics).
+      const server = await listen(createOperationsApp({ log, pool: db.pool, ready, live, metrics, requestMetrics: apiMetrics.middleware }), config);
+      url = server.url;
+      cleanup.unshift({ name: 'closing the operations listener', run: () => closeServer(server.server) });
+      log.info({ url, role: config.CF_ROLE }, 'operations listener (/healthz, /readyz, /metrics) listening');
+    } else {
       const recorder = new EvaluationRecorder(db.pool, log.child({ part: 'evaluations' }));
-      const migrationNames = listMigrations().map((m) => m.name);
       const app = createApp({
         log,
         pool: db.pool,
-        security: { authenticator, authorizer: new Authorizer(), recorder },
+        security: { authenticator, authorizer: new Authorizer(undefined, (action, allowed) => apiMetrics.decided(action, allowed)), recorder },
         urlPolicy: { allowHttp: config.CF_WEBHOOK_ALLOW_HTTP },
         version: VERSION,
         metrics,
         outbound,
         keyring,
-        ready: async () => {
-          const supervised = embedded?.state;
-          if (supervised?.state === 'restarting') {
-            return { ok: false, detail: `the embedded database is restarting (attempt ${supervised.attempt} of ${supervised.of})` };
-          }
-          if (supervised?.state === 'failed') return { ok: false, detail: 'the embedded database could not be restarted' };
-          try {
-            const pending = await withTimeout(pendingMigrations(db.pool), config.CF_DB_CONNECT_TIMEOUT_MS + 1000);
-            return pending.length === 0
-              ? { ok: true, detail: `database reachable, ${migrationNames.length} migrations applied` }
-              : { ok: false, detail: `pending migrations: ${pending.join(', ')}` };
-          } catch (err) {
-            return { ok: false, detail: `database unreachable (${primaryCode(err) ?? 'no answer'})` };
-          }
-        },
-        // Alive while the database may still come back; not once the embedded one could not be restarted.
-        live: () => (embedded?.state.state === 'failed' ? { ok: false, detail: 'the embedded database could not be restarted; the service is stopping' } : { ok: true }),
+        ready,
+        live,
+        requestMetrics: apiMetrics.middleware,
       });
-      const server = createServer(app);
-      server.keepAliveTimeout = 65_000;
-      await new Promise<void>((resolveListen, reject) => {
-        server.once('error', reject);
-        server.listen(config.PORT, config.HOST, () => resolveListen());
-      });
-      const { port } = server.address() as AddressInfo;
-      const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-      url = `http://${host}:${port}`;
-      // Idempotency keys are replayed for 24 h; expired ones are deleted hourly (lookups ignore them meanwhile).
-      const pruning = setInterval(() => {
-        pruneIdempotencyKeys(db.pool).catch((err) => log.warn({ err }, 'pruning expired idempotency keys failed; retrying in an hour'));
-      }, 60 * 60 * 1000).unref();
+      const server = await listen(app, config);
+      url = server.url;
       cleanup.unshift(
-        { name: 'finishing in-flight requests', run: () => closeServer(server) },
+        { name: 'finishing in-flight requests', run: () => closeServer(server.server) },
         { name: 'storing authorization evaluations', run: () => recorder.drain() },
-        { name: 'stopping the idempotency-key pruner', run: async () => clearInterval(pruning) },
       );
       log.info({ url, role: config.CF_ROLE }, 'API listening');
     }
@@ -230,6 +255,7 @@ export async function startService(config: Config, log: Logger, parts: ServicePa
       db,
       keyring,
       sealed,
+      retention: sweeper,
       failed: embedded?.failed ?? new Promise<Error>(() => undefined),
       stop() {
         stopping ??= runCleanup();
@@ -264,6 +290,19 @@ async function sealPlaintext(db: Database, keyring: Keyring, log: Logger, signal
       });
     }
   }
+}
+
+/** Serves `app` on PORT and HOST; the URL names a loopback address when HOST is a wildcard. */
+async function listen(app: ReturnType<typeof createApp>, config: Config): Promise<{ server: Server; url: string }> {
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  return { server, url: `http://${host}:${port}` };
 }
 
 /** Rejects if `work` has not settled within `ms`. */

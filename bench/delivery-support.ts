@@ -143,13 +143,16 @@ export async function measureThroughput(pool: Pool, rx: Receivers, integrations:
   return { destinations: integrations.length, events, deliveries: total, received: receipts.length, seconds, perSecond: total / seconds };
 }
 
-/** Latency: `rate` events/s for `seconds`, one small transaction per 10 ms tick; event commit → receipt. */
-export async function measureLatency(pool: Pool, rx: Receivers, integrations: string[], rate: number, seconds: number) {
+/**
+ * Latency: `rate` events/s for `seconds` (and for as long after as `keepGoing` says), one small transaction per
+ * 10 ms tick; event commit → receipt.
+ */
+export async function measureLatency(pool: Pool, rx: Receivers, integrations: string[], rate: number, seconds: number, keepGoing = () => false) {
   await pool.query('DELETE FROM deliveries WHERE integration_id = ANY ($1)', [integrations]);
   const committed = new Map<string, number>();
   const started = now();
   let emitted = 0;
-  while (now() - started < seconds * 1000) {
+  while (now() - started < seconds * 1000 || keepGoing()) {
     const due = Math.floor(((now() - started) / 1000) * rate) - emitted;
     if (due > 0) {
       const batch = auditEvents(due);

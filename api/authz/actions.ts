@@ -34,6 +34,10 @@ export const ACTIONS = {
   getDelivery: integration('GetWebhookDelivery', true),
   retryDelivery: integration('RetryWebhookDelivery', false),
   testIntegration: integration('TestWebhookIntegration', false),
+  // Operator control of an integration's deliveries (api/delivery-control/).
+  pauseIntegration: integration('PauseWebhookIntegration', false),
+  resumeIntegration: integration('ResumeWebhookIntegration', false),
+  recoverDeliveries: integration('RecoverWebhookDeliveries', false),
   // Reading the signing secret discloses a credential, so it is not tagged read_only: read-only principals may not.
   getSigningSecret: integration('GetWebhookSigningSecret', false),
   // Not an operation of its own: decided beside every call that answers with integrations, it settles whether the

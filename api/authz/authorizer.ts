@@ -43,7 +43,11 @@ export class Authorizer {
   private readonly verdicts = new Map<string, Verdict>();
   private static readonly MAX_MEMO = 10_000;
 
-  constructor(policies: Record<string, string> = DEFAULT_POLICIES) {
+  constructor(
+    policies: Record<string, string> = DEFAULT_POLICIES,
+    /** Told of every decision (metrics). */
+    private readonly observe?: (actionId: string, allowed: boolean) => void,
+  ) {
     const parsed = cedar.preparsePolicySet(POLICY_SET_ID, { staticPolicies: policies });
     if (parsed.type !== 'success') {
       throw new Error(`invalid Cedar policies: ${parsed.errors.map((e) => e.message).join('; ')}`);
@@ -57,6 +61,7 @@ export class Authorizer {
     const verdict = this.verdict(principal, action);
     const elapsed = Number(process.hrtime.bigint() - started);
     const { allowed, reason, errors } = verdict;
+    this.observe?.(action.id, allowed);
     return {
       id: newId('evaluation'),
       request: {

@@ -84,8 +84,11 @@ export async function schemaDrift(pool: Pool, schemaPath: string = SCHEMA_PATH):
     return f.dbName ?? f.name;
   };
 
+  // A partitioned table (relkind 'p') is the table a model names; its partitions (relispartition) are the
+  // retention sweeper's, made and dropped as time passes, and not part of the schema.
   const { rows: tables } = await pool.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'`,
+    `SELECT c.relname AS table_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> '_prisma_migrations'`,
   );
   const actualTables = new Set(tables.map((t) => t.table_name));
   for (const t of actualTables) if (![...tableOf.values()].includes(t)) problems.push(`table ${t} exists in the database but not in schema.prisma`);
@@ -94,7 +97,7 @@ export async function schemaDrift(pool: Pool, schemaPath: string = SCHEMA_PATH):
     `SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type,
             a.attnotnull AS not_null, a.atthasdef AS has_default
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped`,
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped`,
   );
   for (const model of datamodel.models) {
     const table = tableOf.get(model.name)!;
@@ -144,7 +147,7 @@ export async function schemaDrift(pool: Pool, schemaPath: string = SCHEMA_PATH):
             array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
        FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`,
+      WHERE n.nspname = 'public' AND NOT t.relispartition AND t.relname <> '_prisma_migrations'`,
   );
   const key = (table: string, kind: string, cols: string[]) => `${table}:${kind}:${cols.join(',')}`;
   const actualIndexKeys = new Set(indexes.map((i) => key(i.table_name, i.primary ? 'id' : i.unique ? 'unique' : 'normal', i.columns)));
@@ -163,7 +166,7 @@ export async function schemaDrift(pool: Pool, schemaPath: string = SCHEMA_PATH):
             array(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o)::text[] AS columns,
             array(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o)::text[] AS ref_columns,
             c.confdeltype AS on_delete
-       FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`,
+       FROM pg_constraint c WHERE c.contype = 'f' AND c.conparentid = 0 AND c.connamespace = 'public'::regnamespace`,
   );
   const unquote = (s: string) => s.replace(/"/g, '');
   const actualFks = new Map(fks.map((f) => [`${unquote(f.table_name)}(${f.columns.join(',')})->${unquote(f.ref_table)}(${f.ref_columns.join(',')})`, f.on_delete]));

@@ -62,8 +62,11 @@ export class ServiceMetrics {
     const read = () =>
       (snapshot ??= pool
         .query<{ depth: string; age: number | null }>(
-          `SELECT count(*) AS depth, extract(epoch FROM now() - min(created_at))::float8 AS age
-           FROM deliveries WHERE status = 'PENDING'`,
+          // The age leaves out integrations that are not being delivered to (PAUSED by an operator, DISABLED by a
+          // 410): their queues grow old on purpose and have alerts of their own (docs/alerting/rules.yml).
+          `SELECT count(*) AS depth,
+                  extract(epoch FROM now() - min(d.created_at) FILTER (WHERE w.status NOT IN ('PAUSED', 'DISABLED')))::float8 AS age
+           FROM deliveries d JOIN webhook_integrations w ON w.id = d.integration_id WHERE d.status = 'PENDING'`,
         )
         .then((r) => ({ depth: Number(r.rows[0].depth), age: r.rows[0].age ?? 0 }))
         .finally(() => setTimeout(() => (snapshot = undefined), 100).unref()));
@@ -77,7 +80,7 @@ export class ServiceMetrics {
     });
     new Gauge({
       name: 'cf_webhook_oldest_pending_age_seconds',
-      help: 'Age of the oldest PENDING delivery, seconds (0 when none).',
+      help: 'Age of the oldest PENDING delivery of an integration that is neither PAUSED nor DISABLED, seconds (0 when none).',
       registers: [this.registry],
       async collect() {
         this.set((await read()).age);

@@ -15,7 +15,7 @@ import type { DeliveryTarget } from './request';
  * Whether an integration's deliveries may be claimed at all: the one place that says so. Its circuit then
  * decides how many (the quota in claimDeliveries), and the worker's scheduler when each is attempted.
  */
-const CLAIMABLE = `w.status <> 'DISABLED'`;
+const CLAIMABLE = `w.status NOT IN ('DISABLED', 'PAUSED')`;
 
 /** A delivery row that is due and not held by a live lease. */
 const DUE = `d.status = 'PENDING' AND d.next_attempt_at <= now() AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())`;
@@ -253,7 +253,9 @@ export async function completeDeliveries(pool: Pool, workerId: string, batch: Co
        circuit_next_probe_at = CASE WHEN x.keeps THEN x.next_probe_at ELSE w.circuit_next_probe_at END
      FROM (
        SELECT ch.*, ch.state IS NOT NULL AND ch.version = w2.version AS keeps,
-              coalesce((ch.health = 'ok' AND w2.status = 'UNHEALTHY') OR (ch.health = 'exhausted' AND w2.status <> 'DISABLED') OR ch.health = 'gone', false) AS heals
+              -- An attempt that finishes after its integration was paused leaves the operator's PAUSED in place
+              -- (its circuit is still kept: it describes the destination, which resume goes back to).
+              w2.status <> 'PAUSED' AND coalesce((ch.health = 'ok' AND w2.status = 'UNHEALTHY') OR (ch.health = 'exhausted' AND w2.status <> 'DISABLED') OR ch.health = 'gone', false) AS heals
        FROM changes ch JOIN webhook_integrations w2 ON w2.id = ch.iid
      ) x
      WHERE w.id = x.iid AND (x.heals OR x.keeps)`,

@@ -46,6 +46,21 @@ describe('delivery scheduler', () => {
     expect(count(startAll(s))).toEqual({ a: 2, b: 2, c: 2 });
   });
 
+  test('a paused destination hands back what waits; its attempts in flight finish and the others go on', () => {
+    const s = make({ concurrency: 4 });
+    for (const id of ['a', 'b']) prove(s, id);
+    s.hold([claimed('a', 10), claimed('b', 10)], 0);
+    const started = startAll(s);
+    expect(count(started)).toEqual({ a: 2, b: 2 });
+    s.takeReleases();
+    s.releaseDestination('a');
+    s.assertInvariants();
+    expect(s.takeReleases()).toHaveLength(8);
+    for (const d of started) s.finished(d, false, 1);
+    s.assertInvariants();
+    expect(count(startAll(s, 1))).toEqual({ b: 4 });
+  });
+
   test('a destination may use idle slots beyond its share, up to its own limit', () => {
     const s = make({ concurrency: 16 });
     for (const id of ['a', 'b']) prove(s, id);

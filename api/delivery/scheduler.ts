@@ -263,6 +263,15 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Sends one destination's waiting deliveries back (an operator paused its integration; the claim skips it
+   * until it is resumed). Attempts already in flight finish.
+   */
+  releaseDestination(integrationId: string): void {
+    const d = this.known.get(integrationId);
+    if (d) this.change(d, () => d.waiting.splice(0).forEach((w) => this.release(d, w)));
+  }
+
   /** Sends every waiting delivery back (the worker is stopping). */
   releaseAll(): void {
     for (const d of [...this.ring]) this.change(d, () => d.waiting.splice(0).forEach((w) => this.release(d, w)));

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Queryable } from '../queryable';
 import { conflict, notFound } from '../errors';
 import { newId } from '../ids';
+import { holdRequeueLock } from '../retention/locks';
 import { newSigningSecret, type IntegrationSecrets, type StoredHeader } from '../webhook-integrations/secrets';
 import { scrubSecrets } from '../webhook-integrations/target-cache';
 import { DELIVERIES_CHANNEL } from './fanout';
@@ -95,9 +96,11 @@ export async function getDelivery(pool: Queryable, integrationId: string, id: st
 
 /**
  * Queues a delivery for an attempt now, whatever its state (a delivered one is sent again, same `webhook-id`).
- * 409 while an attempt is in flight. The attempt budget starts over. Runs in the caller's transaction.
+ * 409 while an attempt is in flight, or when retention has removed its event. The attempt budget starts over.
+ * Runs in the caller's transaction, holding the re-queue lock so its event cannot be dropped meanwhile.
  */
 export async function retryDelivery(tx: PoolClient, integrationId: string, id: string): Promise<DeliveryView> {
+  await holdRequeueLock(tx);
   const { rows } = await tx.query<DeliveryRow>(
     'SELECT * FROM deliveries WHERE id = $1 AND integration_id = $2 FOR UPDATE',
     [id, integrationId],
@@ -105,6 +108,9 @@ export async function retryDelivery(tx: PoolClient, integrationId: string, id: s
   if (rows.length === 0) throw notFound(`Delivery ${id} of webhook integration ${integrationId}`);
   if (rows[0].status === 'PENDING' && rows[0].lease_expires_at && rows[0].lease_expires_at > new Date()) {
     throw conflict(`Delivery ${id} has an attempt in flight; retry it once that attempt has finished.`);
+  }
+  if (!(await eventStored(tx, rows[0]))) {
+    throw conflict(`The event of delivery ${id} (${rows[0].event_id}) is past retention and was removed; there is nothing to send again.`);
   }
   const { rows: updated } = await tx.query<DeliveryRow>(
     `UPDATE deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_expires_at = NULL,
@@ -115,9 +121,16 @@ export async function retryDelivery(tx: PoolClient, integrationId: string, id: s
   return deliveryView(updated[0]);
 }
 
+/** Whether a delivery's event is still stored (retention removes events whose deliveries are all finished). */
+export async function eventStored(db: Queryable, d: { event_kind: 'AUDIT' | 'AUTHORIZATION'; event_id: string }): Promise<boolean> {
+  const table = d.event_kind === 'AUDIT' ? 'audit_events' : 'authorization_evaluations';
+  const { rowCount } = await db.query(`SELECT 1 FROM ${table} WHERE id = $1`, [d.event_id]);
+  return (rowCount ?? 0) > 0;
+}
+
 /**
  * Sends a test event to the integration now (not queued, not retried) and returns the attempt. A success
- * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries.
+ * makes an UNHEALTHY or DISABLED integration HEALTHY again, which resumes its queued deliveries (a PAUSED one stays paused).
  */
 export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, secrets: IntegrationSecrets, integrationId: string) {
   const { rows } = await pool.query<{
@@ -160,9 +173,11 @@ export async function sendTestEvent(pool: Queryable, outbound: OutboundClient, s
     // The destination answers: healthy again, and its circuit closed (a worker holding it open closes it on its
     // next probe, at most 30 s later).
     const { rowCount } = await pool.query(
-      `UPDATE webhook_integrations SET status = 'HEALTHY', last_error = NULL, circuit_state = 'CLOSED', circuit_max_in_flight = NULL,
-         circuit_failures = 0, circuit_changed_at = now(), circuit_next_probe_at = NULL
-       WHERE id = $1 AND (status <> 'HEALTHY' OR circuit_state <> 'CLOSED')`,
+      // A paused integration stays paused (only …/resume undoes what an operator did); its circuit still closes.
+      `UPDATE webhook_integrations SET status = CASE WHEN status = 'PAUSED' THEN status ELSE 'HEALTHY' END,
+         last_error = CASE WHEN status = 'PAUSED' THEN last_error ELSE NULL END,
+         circuit_state = 'CLOSED', circuit_max_in_flight = NULL, circuit_failures = 0, circuit_changed_at = now(), circuit_next_probe_at = NULL
+       WHERE id = $1 AND (status IN ('UNHEALTHY', 'DISABLED') OR circuit_state <> 'CLOSED')`,
       [integrationId],
     );
     if (rowCount) await pool.query(`SELECT pg_notify('${DELIVERIES_CHANNEL}', '')`);

@@ -70,6 +70,8 @@ export class DeliveryWorker {
   private claimScheduled = false;
   private readonly claimFailures: OutageLog;
   private toRelease: string[] = [];
+  /** Integrations paused while a claim was under way (that claim may have read them before the pause). */
+  private pausedDuringClaim = new Set<string>();
   private releasing = false;
   private stopped = false;
   private pollTimer?: NodeJS.Timeout;
@@ -121,6 +123,16 @@ export class DeliveryWorker {
   }
 
   /**
+   * An operator paused the integration: what this worker holds of it and has not started goes back to the
+   * queue (which the claim skips while it is PAUSED). Attempts already in flight finish.
+   */
+  integrationPaused(integrationId: string): void {
+    if (this.claiming) this.pausedDuringClaim.add(integrationId);
+    this.scheduler.releaseDestination(integrationId);
+    this.releaseHeld();
+  }
+
+  /**
    * Stops claiming, hands back what waits, lets attempts in flight finish (each is bounded by the timeout) and
    * writes their results. Results that cannot be written are redelivered by whichever worker next claims them.
    */
@@ -164,6 +176,8 @@ export class DeliveryWorker {
         return;
       }
       this.scheduler.hold(this.open(claimed), Date.now());
+      for (const id of this.pausedDuringClaim) this.scheduler.releaseDestination(id);
+      this.pausedDuringClaim.clear();
       this.pump();
       const count = claimed.reduce((n, c) => n + c.deliveries.length, 0);
       this.lastClaimWasCapped = count === limit || full || claimed.some((c) => c.deliveries.length >= (known.get(c.id) ?? newcomer));

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { UrlPolicy } from '../../contract';
@@ -8,12 +8,14 @@ import { callerRoutes } from '../caller/router';
 import { DEFAULT_DASHBOARD_DIR, dashboardAssets, dashboardRoutes } from '../dashboard/router';
 import { deliveryStatsRoutes } from '../delivery-stats/router';
 import { deliveryRoutes } from '../delivery/router';
+import { deliveryControlRoutes } from '../delivery-control/router';
 import type { ServiceMetrics } from '../delivery/metrics';
 import type { OutboundClient } from '../delivery/outbound';
 import { grantRoutes } from '../grants/router';
 import { buildOpenApiDocument } from '../openapi/document';
 import { docsAssets, openApiRoutes } from '../openapi/router';
-import { operationsRoutes } from '../operations/router';
+import { ROUTE_TEMPLATE_LOCAL } from '../operations/metrics';
+import { operationsRoutes, type OperationsDeps } from '../operations/router';
 import { proxySessionRoutes } from '../proxy-sessions/router';
 import type { Keyring } from '../secrets/keyring';
 import { webhookIntegrationRoutes } from '../webhook-integrations/router';
@@ -42,6 +44,8 @@ export interface AppDeps {
   live?: () => { ok: boolean; detail?: string };
   /** The built dashboard served at /ui/. Default: `dist/ui`, where `npm run build:ui` writes it. */
   dashboardDir?: string;
+  /** Counts and times every request (operations/metrics.ts); mounted before the routes. */
+  requestMetrics?: RequestHandler;
 }
 
 /** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
@@ -53,18 +57,14 @@ export function apiRoutes(deps: AppDeps): Route[] {
     ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy, integrationSecrets }),
     ...deliveryRoutes({ outbound: deps.outbound, integrationSecrets }),
     ...deliveryStatsRoutes(),
+    ...deliveryControlRoutes({ integrationSecrets }),
     ...grantRoutes(),
     ...proxySessionRoutes(),
     ...auditEventRoutes(),
     ...authorizationEvaluationRoutes(),
     ...callerRoutes({ permits: (principal, action) => deps.security.authorizer.permits(principal, action), routes: () => all }),
   ];
-  const operations = operationsRoutes({
-    ready: deps.ready,
-    live: deps.live,
-    metrics: async () => ({ contentType: deps.metrics.registry.contentType, text: await deps.metrics.registry.metrics() }),
-  });
-  all.push(...operations, ...dashboardRoutes(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR), ...api);
+  all.push(...operationsRoutes(operationsDeps(deps)), ...dashboardRoutes(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR), ...api);
   all.push(...openApiRoutes(() => buildOpenApiDocument(all, deps.version)));
   return all;
 }
@@ -76,9 +76,36 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false); // ETags are the resources' versions, set by the handlers.
   app.set('query parser', 'simple');
   app.use(requestContext(deps.log));
+  if (deps.requestMetrics) app.use(deps.requestMetrics);
   mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool, keyring: deps.keyring });
-  app.use('/docs/assets', docsAssets);
-  app.use('/ui/assets', dashboardAssets(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
+  app.use('/docs/assets', (_req, res, next) => ((res.locals[ROUTE_TEMPLATE_LOCAL] = '/docs/assets/*'), next()), docsAssets);
+  app.use('/ui/assets', (_req, res, next) => ((res.locals[ROUTE_TEMPLATE_LOCAL] = '/ui/assets/*'), next()), dashboardAssets(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
+  app.use(unknownRoute);
+  app.use(errorHandler);
+  return app;
+}
+
+function operationsDeps(deps: Pick<AppDeps, 'ready' | 'live' | 'metrics'>): OperationsDeps {
+  return {
+    ready: deps.ready,
+    live: deps.live,
+    metrics: async () => ({ contentType: deps.metrics.registry.contentType, text: await deps.metrics.registry.metrics() }),
+  };
+}
+
+/**
+ * The HTTP face of a process without the API (CF_ROLE=worker): /healthz, /readyz and /metrics only, so every
+ * replica can be probed and scraped. Every other path is 404.
+ */
+export function createOperationsApp(deps: Pick<AppDeps, 'log' | 'pool' | 'ready' | 'live' | 'metrics' | 'requestMetrics'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestContext(deps.log));
+  if (deps.requestMetrics) app.use(deps.requestMetrics);
+  // Public routes only: nothing here authenticates or is idempotent, so no security and no keyring are wired
+  // (a route that needed them would fail).
+  mountRoutes(app, operationsRoutes(operationsDeps(deps)), { security: undefined as never, pool: deps.pool, keyring: undefined as never });
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { AppError } from '../errors';
+import type { Queryable } from '../queryable';
 import { isSealed, type Keyring } from '../secrets/keyring';
 import { censusOf, currentKeyPattern, type ResealMode, type SealedTable } from '../secrets/reseal';
 
@@ -86,8 +87,8 @@ export async function saveIdempotentResponse(tx: PoolClient, keyring: Keyring, s
 }
 
 /** Deletes expired keys, at most `limit` at a time; returns how many went. */
-export async function pruneIdempotencyKeys(pool: Pool, limit = 10_000): Promise<number> {
-  const { rowCount } = await pool.query(
+export async function pruneIdempotencyKeys(db: Queryable, limit = 10_000): Promise<number> {
+  const { rowCount } = await db.query(
     `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1)`,
     [limit],
   );

@@ -136,7 +136,9 @@ export const IntegrationSchema = z
       description: 'Values are shown only to principals allowed to read them (admins); others see each header as `{"key": …, "redacted": true}`.',
     }),
     filter_for_actions: z.array(z.enum(AUDIT_ACTIONS)),
-    status: z.enum(['HEALTHY', 'UNHEALTHY', 'DISABLED']).meta({ description: 'Delivery health of the destination.' }),
+    status: z
+      .enum(['HEALTHY', 'UNHEALTHY', 'DISABLED', 'PAUSED'])
+      .meta({ description: 'Delivery health of the destination, or PAUSED while an operator holds its deliveries (POST …/pause, …/resume).' }),
     last_error: z.string().nullable().meta({ description: 'Why the latest delivery failed, while UNHEALTHY or DISABLED.' }),
     circuit: CircuitSchema,
     created_at: z.iso.datetime({ offset: true }),

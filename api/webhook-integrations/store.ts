@@ -152,7 +152,7 @@ async function missedWrite(db: Queryable, id: string, condition: VersionConditio
  *
  * A new destination starts afresh: the health (UNHEALTHY, or DISABLED after a 410), last error and delivery circuit
  * belonged to the old URL, so changing the URL makes the integration HEALTHY, closes its circuit, and its queued
- * deliveries resume.
+ * deliveries resume — unless an operator paused it, which only …/resume undoes.
  */
 async function updateColumns(
   db: Queryable,
@@ -179,7 +179,7 @@ async function updateColumns(
                FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS n(h, i))
        END,
        filter_for_actions = coalesce($7::text[], filter_for_actions),
-       status = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 'HEALTHY' ELSE status END,
+       status = CASE WHEN $3 IS NOT NULL AND $3 <> url AND status <> 'PAUSED' THEN 'HEALTHY' ELSE status END,
        last_error = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE last_error END,
        circuit_state = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN 'CLOSED' ELSE circuit_state END,
        circuit_max_in_flight = CASE WHEN $3 IS NOT NULL AND $3 <> url THEN NULL ELSE circuit_max_in_flight END,

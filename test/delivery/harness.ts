@@ -135,6 +135,19 @@ export function receiverSet(): { start(behaviour?: Behaviour): Promise<Receiver>
   };
 }
 
+const started: Receiver[] = [];
+// Receivers from startReceiver are stopped when their test file ends (after the file's own afterAll hooks).
+afterAll(async () => {
+  for (const r of started.splice(0)) await r.stop().catch(() => undefined);
+});
+
+/** A receiver on loopback, stopped when the test file ends. */
+export async function startReceiver(behaviour?: Behaviour): Promise<Receiver> {
+  const r = await new Receiver(behaviour).start();
+  started.push(r);
+  return r;
+}
+
 export interface DeliveryTestService {
   baseUrl: string;
   apiKey: string;

@@ -8,14 +8,18 @@ test('api and worker roles apart; two workers cooperate without duplicates', asy
   const started: DeliveryTestService[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  // A slow receiver (40 ms per delivery) so the two workers' attempts overlap.
+  // A slow receiver so the two workers' attempts overlap: 1 s per delivery until two have been in flight at once
+  // (the first worker could otherwise send all 20 before a loaded machine has started the second), 40 ms after.
   const receiver = await new Receiver((_r, res) => {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    setTimeout(() => {
-      inFlight--;
-      res.writeHead(204).end();
-    }, 40);
+    setTimeout(
+      () => {
+        inFlight--;
+        res.writeHead(204).end();
+      },
+      maxInFlight < 2 ? 1000 : 40,
+    );
   }).start();
   try {
     const api = await startDeliveryService({ env: { CF_ROLE: 'api' } });

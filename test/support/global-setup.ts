@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Pool } from 'pg';
 import { startEmbeddedPostgres } from '../../api/db/embedded';
+import { loadConfig } from '../../api/config';
 import { migrate } from '../../api/db/migrate';
+import { ensureEventPartitions, partitionPlan } from '../../api/retention';
 
 /**
  * One real PostgreSQL 18 for the whole test run. A migrated template database is made once; each test file
@@ -24,6 +26,13 @@ export default async function globalSetup(): Promise<void> {
   template.pathname = '/cf_template';
   const pool = new Pool({ connectionString: template.toString(), max: 1 });
   await migrate(pool, log);
+  // The event tables' partitions a service with default settings makes at start (tests that store events
+  // without a service rely on them; a test with short retention starts from an empty database instead).
+  const config = loadConfig({});
+  await ensureEventPartitions(
+    pool,
+    partitionPlan({ auditEventsMs: config.CF_RETENTION_AUDIT_EVENTS, evaluationsMs: config.CF_RETENTION_AUTHORIZATION_EVALUATIONS, sweepIntervalMs: config.CF_RETENTION_SWEEP_INTERVAL }),
+  );
   await pool.end();
   process.env.CF_TEST_PG_URL = pg.url;
   process.env.CF_TEST_PG_DATA_DIR = dataDir;

@@ -77,7 +77,8 @@ export async function startServiceProcess(opts: { env: Record<string, string>; a
   const baseUrl = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`service did not start in 60 s:\n${output}`)), 60_000);
     const onData = () => {
-      const m = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"API listening"/.exec(output);
+      // The API, or with CF_ROLE=worker the operations listener (/healthz, /readyz, /metrics).
+      const m = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"(API|operations listener[^"]*) listening"/.exec(output);
       if (m) {
         clearTimeout(timer);
         ok(m[1]);

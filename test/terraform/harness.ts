@@ -156,6 +156,8 @@ export function api(baseUrl: string, apiKey: string) {
     patch: (id: string, body: unknown) => call('PATCH', `/v1/webhook-integrations/${id}`, body),
     delete: (id: string) => call('DELETE', `/v1/webhook-integrations/${id}`),
     create: (body: unknown) => call('POST', '/v1/webhook-integrations', body),
+    /** POST …/{id}/pause, …/resume and the like. */
+    act: (id: string, action: string, body?: unknown) => call('POST', `/v1/webhook-integrations/${id}/${action}`, body),
     async listAll(): Promise<Array<Record<string, any>>> {
       const items: Array<Record<string, any>> = [];
       let token: string | undefined;

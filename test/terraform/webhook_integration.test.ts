@@ -201,6 +201,15 @@ import {
     await ws.ok(['plan', '-detailed-exitcode'], 0);
   });
 
+  test('pausing and resuming through the API plans no change (status is not configuration)', async () => {
+    expect((await client.act(id, 'pause')).body.status).toBe('PAUSED');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    await ws.ok(['apply', '-auto-approve']);
+    expect((await client.get(id)).body.status).toBe('PAUSED'); // an apply leaves the operator's pause alone
+    expect((await client.act(id, 'resume')).body.status).toBe('HEALTHY');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+  });
+
   test('plan re-creates an integration deleted through the API', async () => {
     expect((await client.delete(id)).status).toBe(204);
     const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
