@@ -1,7 +1,7 @@
 /** Every test runs against real parts: a real PostgreSQL started once per run (test/support/global-setup.ts). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/contract', '<rootDir>/api', '<rootDir>/provider', '<rootDir>/test'],
+  roots: ['<rootDir>/contract', '<rootDir>/api', '<rootDir>/provider', '<rootDir>/test', '<rootDir>/ui/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j)sx?$': [

@@ -44,6 +44,8 @@ export const ACTIONS = {
   // response shows header values or only their names (`"redacted": true`). Not read_only, for the same reason.
   readHeaderValues: integration('ReadWebhookHeaderValues', false),
   rotateSigningSecret: integration('RotateWebhookSigningSecret', false),
+  // Aggregates of deliveries and attempts over a recent window (the dashboard's charts and health columns).
+  getDeliveryStats: integration('GetWebhookDeliveryStats', true),
   // The grants workflow (the audit log's source).
   createAccessRequest: access('BatchEnsure', false),
   getAccessRequest: access('GetAccessRequest', true),
@@ -61,5 +63,7 @@ export const ACTIONS = {
   endProxySession: proxy('EndProxySession', false),
   getProxySession: proxy('GetProxySession', true),
   listProxySessions: proxy('ListProxySessions', true),
+  // Who the caller is and which operations the policies let them call (what a client may offer them).
+  getCallerPermissions: { id: 'commonfate.authz.v1alpha1.EvaluationService/GetCallerPermissions', readOnly: true },
   queryAuditEvents: { id: 'commonfate.audit.v1alpha1.AuditService/QueryAuditLogs', readOnly: true },
 } as const satisfies Record<string, RpcAction>;

@@ -83,6 +83,15 @@ export class Authorizer {
   }
 
   /**
+   * Whether the policies would allow `principal` to call `action`, without producing an authorization event: a
+   * question about a call not (yet) made, e.g. which buttons a client shows. The call itself, if made, is decided
+   * and recorded by `decide` as usual.
+   */
+  permits(principal: Principal, action: RpcAction): boolean {
+    return this.verdict(principal, action).allowed;
+  }
+
+  /**
    * Whether `principal` may see the secrets `action` guards in a response. The decision of a part of a call, not
    * of a call: it is not stored as an authorization event of its own (the call's own decision is).
    */

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import type { UrlPolicy } from '../../contract';
 import { auditEventRoutes } from '../audit-events/router';
 import { authorizationEvaluationRoutes } from '../authorization-evaluations/router';
+import { callerRoutes } from '../caller/router';
+import { DEFAULT_DASHBOARD_DIR, dashboardAssets, dashboardRoutes } from '../dashboard/router';
+import { deliveryStatsRoutes } from '../delivery-stats/router';
 import { deliveryRoutes } from '../delivery/router';
 import { deliveryControlRoutes } from '../delivery-control/router';
 import type { ServiceMetrics } from '../delivery/metrics';
@@ -39,6 +42,8 @@ export interface AppDeps {
   ready: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether the process can still do its job, if only after a database outage ends (for /healthz). Default: yes. */
   live?: () => { ok: boolean; detail?: string };
+  /** The built dashboard served at /ui/. Default: `dist/ui`, where `npm run build:ui` writes it. */
+  dashboardDir?: string;
   /** Counts and times every request (operations/metrics.ts); mounted before the routes. */
   requestMetrics?: RequestHandler;
 }
@@ -46,16 +51,20 @@ export interface AppDeps {
 /** Every route the API serves, declared by the domain it belongs to. The document is built from this list. */
 export function apiRoutes(deps: AppDeps): Route[] {
   const integrationSecrets = new IntegrationSecrets(deps.keyring);
+  // Filled below; the caller and document routes read it on use, once it is complete.
+  const all: Route[] = [];
   const api: Route[] = [
     ...webhookIntegrationRoutes({ urlPolicy: deps.urlPolicy, integrationSecrets }),
     ...deliveryRoutes({ outbound: deps.outbound, integrationSecrets }),
+    ...deliveryStatsRoutes(),
     ...deliveryControlRoutes({ integrationSecrets }),
     ...grantRoutes(),
     ...proxySessionRoutes(),
     ...auditEventRoutes(),
     ...authorizationEvaluationRoutes(),
+    ...callerRoutes({ permits: (principal, action) => deps.security.authorizer.permits(principal, action), routes: () => all }),
   ];
-  const all: Route[] = [...operationsRoutes(operationsDeps(deps)), ...api];
+  all.push(...operationsRoutes(operationsDeps(deps)), ...dashboardRoutes(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR), ...api);
   all.push(...openApiRoutes(() => buildOpenApiDocument(all, deps.version)));
   return all;
 }
@@ -70,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.requestMetrics) app.use(deps.requestMetrics);
   mountRoutes(app, apiRoutes(deps), { security: deps.security, pool: deps.pool, keyring: deps.keyring });
   app.use('/docs/assets', (_req, res, next) => ((res.locals[ROUTE_TEMPLATE_LOCAL] = '/docs/assets/*'), next()), docsAssets);
+  app.use('/ui/assets', (_req, res, next) => ((res.locals[ROUTE_TEMPLATE_LOCAL] = '/ui/assets/*'), next()), dashboardAssets(deps.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -51,6 +51,7 @@ export const TAGS = {
   'Access requests and grants': 'The grant workflow that emits audit log events.',
   'Audit log': 'Audit log events, as delivered to webhooks.',
   'Authorization events': 'One per API call, allowed or denied.',
+  Caller: 'Who is calling, and which operations the policies allow them.',
   Operations: 'Health, readiness, metrics and this document; no credentials needed.',
 } as const;
 

@@ -5,6 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
+import { connectDatabase } from '../../api/db/client';
+import { migrate } from '../../api/db/migrate';
 import { OutsidePostgres } from '../support/outside-postgres';
 import { startTestService, type TestService } from '../support/service';
 import { waitUntil } from '../delivery/harness';
@@ -19,6 +22,11 @@ describe('terraform apply during a short database outage', () => {
 
   beforeAll(async () => {
     pg = await new OutsidePostgres().start();
+    // Migrated first over a pool with the default connect timeout: on a loaded machine the first connections to a
+    // fresh server can take longer than the short timeout the service is given here to notice the outage.
+    const setup = connectDatabase(pg.url, 1);
+    await migrate(setup.pool, pino({ level: 'silent' }));
+    await setup.close();
     let mirror: string;
     [service, mirror] = await Promise.all([startTestService({ databaseUrl: pg.url, env: { CF_DB_CONNECT_TIMEOUT_MS: '1000' } }), buildMirror()]);
     ws = new Workspace(mirror, { CF_API_URL: service.baseUrl, CF_API_KEY: service.apiKey });
